@@ -1,0 +1,79 @@
+"""Entry point: ``python -m recipe.asyppo.main_asyppo [hydra overrides]``.
+
+Composes ``config/asyppo_trainer.yaml`` (verl's ``ppo_trainer`` plus the ``asyppo:`` section), fills in the
+math reward function when ``reward.custom_reward_function.path`` is null, and then runs verl's own ``main_ppo``
+body unchanged. With ``asyppo.enable=true`` it first validates the section, selects the ``asyppo`` V1 trainer mode
+and makes every Ray process import the module that registers it; with ``asyppo.enable=false`` the run is stock
+verl (PPO with one critic, or GRPO without one).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+
+import hydra
+from omegaconf import DictConfig, open_dict
+
+from recipe.asyppo.config import AsyPPOConfig, check_against_trainer
+
+logger = logging.getLogger(__name__)
+
+TRAINER_MODE = "asyppo"
+TRAINER_MODULE = "recipe.asyppo.trainer"
+REWARD_MODULE = "rewards.verl_reward"
+EXTERNAL_MODULES_ENV = "VERL_USE_EXTERNAL_MODULES"
+
+
+def reward_function_path() -> str:
+    """File path of the installed ``rewards/verl_reward.py`` (verl loads reward functions by file path)."""
+    spec = importlib.util.find_spec(REWARD_MODULE)
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError(
+            f"cannot find module {REWARD_MODULE}; install the project (pip install -e .) or set "
+            "reward.custom_reward_function.path")
+    return spec.origin
+
+
+def add_external_module(module: str) -> None:
+    """Append ``module`` to ``$VERL_USE_EXTERNAL_MODULES`` so ``import verl`` imports it in every Ray process."""
+    modules = [m for m in os.environ.get(EXTERNAL_MODULES_ENV, "").split(",") if m]
+    if module not in modules:
+        modules.append(module)
+    os.environ[EXTERNAL_MODULES_ENV] = ",".join(modules)
+
+
+def prepare_config(config: DictConfig) -> AsyPPOConfig:
+    """Fill in defaults that need the installed project and select the trainer; return the parsed ``asyppo:``.
+
+    Raises:
+        AsyPPOConfigError: a bad ``asyppo.*`` value or one that conflicts with the verl settings.
+    """
+    asyppo = AsyPPOConfig.from_section(config.get("asyppo"))
+    with open_dict(config):
+        if config.reward.custom_reward_function.get("path") is None:
+            config.reward.custom_reward_function.path = reward_function_path()
+        if asyppo.enable:
+            check_against_trainer(asyppo, config)
+            if config.trainer.v1.trainer_mode not in ("sync", TRAINER_MODE):
+                logger.warning("asyppo.enable=true replaces trainer.v1.trainer_mode=%s with %s",
+                               config.trainer.v1.trainer_mode, TRAINER_MODE)
+            config.trainer.v1.trainer_mode = TRAINER_MODE
+    if asyppo.enable:
+        add_external_module(TRAINER_MODULE)
+        importlib.import_module(TRAINER_MODULE)
+    return asyppo
+
+
+@hydra.main(config_path="config", config_name="asyppo_trainer", version_base=None)
+def main(config: DictConfig) -> None:
+    """Prepare the config, then run verl's ``main_ppo`` body (device setup, validation, Ray, TaskRunner)."""
+    from verl.trainer.main_ppo import main as verl_main
+
+    prepare_config(config)
+    verl_main.__wrapped__(config)
+
+
+if __name__ == "__main__":
+    main()
