@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 BOXED_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
+_BOXED_FORMAT = BOXED_INSTRUCTION.replace("{", "{{").replace("}", "}}")  # literal braces in a str.format pattern
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,8 @@ class PromptTemplate:
 TEMPLATES: dict[str, PromptTemplate] = {
     template.name: template
     for template in (
-        PromptTemplate(name="base", user_format="{problem}\n" + BOXED_INSTRUCTION, use_chat_template=False),
-        PromptTemplate(name="chat", user_format="{problem}\n" + BOXED_INSTRUCTION, use_chat_template=True),
+        PromptTemplate(name="base", user_format="{problem}\n" + _BOXED_FORMAT, use_chat_template=False),
+        PromptTemplate(name="chat", user_format="{problem}\n" + _BOXED_FORMAT, use_chat_template=True),
     )
 }
 DEFAULT_TEMPLATE = "base"
