@@ -1,0 +1,282 @@
+"""Decide whether an answer equals a gold: structure first (sets, tuples, intervals, matrices), then atoms.
+
+Atoms are settled by the fast rules (normalised string, choice letter, text answer, base-n numeral, plain number,
+``x = ...`` assignment) where they apply; the rest go to an injected ``symbolic`` callback (Math-Verify in a worker
+process). Without a callback such atoms stay undecided (``Outcome.correct is None``), which is how the parent process
+finds the pairs it must send to the worker pool.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rewards.normalize import clean_latex, key, to_number
+
+Symbolic = Callable[[str, str], "bool | None"]
+"""(gold, answer) as cleaned LaTeX -> equal, or None when either side cannot be parsed."""
+
+MAX_FAST_CHARS = 2000
+"""Answers longer than this are only compared as normalised strings (never parsed)."""
+MAX_SET_SIZE = 64
+"""Sets with more elements than this are compared in order instead of by matching."""
+_MAX_DEPTH = 12
+_REASON_RANK = {"exact": 0, "numeric": 1, "symbolic": 2}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``correct`` is None when only the symbolic path can decide; ``reason`` is a ``Verdict`` reason."""
+
+    correct: bool | None
+    reason: str
+
+
+UNDECIDED = Outcome(None, "symbolic")
+WRONG = Outcome(False, "wrong")
+
+_CHOICE_GOLD = re.compile(r"^\(([A-Ea-e])\)$")
+_CHOICE_ANSWER = re.compile(r"^\(?([A-Ea-e])(?:\)|$)")
+_WORD = re.compile(r"^[A-Za-z]{3,}(?: [A-Za-z]+)*$")
+_BASE_N = re.compile(r"^([0-9A-Za-z]+)_\{?(\d+)\}?$")
+_ALNUM = re.compile(r"^[0-9A-Za-z]+$")
+_ASSIGNMENT = re.compile(
+    r"^\s*((?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?[^{}=]*\}?)?(?:\^\{?[^{}=]*\}?)?(?:\s*\([^()=]*\))?)\s*=\s*([^=]+)$"
+)
+_MATRIX = re.compile(r"^\\begin\{([pbBv]?matrix)\}(.*)\\end\{\1\}$", re.DOTALL)
+_OPENERS = "([{"
+_CLOSERS = ")]}"
+
+
+def compare(gold: str, answer: str, symbolic: Symbolic | None = None) -> Outcome:
+    """Compare raw gold and answer strings (LaTeX or plain text)."""
+    gold_clean, answer_clean = clean_latex(gold), clean_latex(answer)
+    if not key(gold_clean):
+        return Outcome(False, "parse_error")
+    if len(answer_clean) > MAX_FAST_CHARS or len(gold_clean) > MAX_FAST_CHARS:
+        return Outcome(True, "exact") if key(gold_clean) == key(answer_clean) else WRONG
+    return _compare(gold_clean, answer_clean, symbolic, 0)
+
+
+def _compare(gold: str, answer: str, symbolic: Symbolic | None, depth: int) -> Outcome:
+    gold_key, answer_key = key(gold), key(answer)
+    if not answer_key:
+        return WRONG
+    if gold_key == answer_key:
+        return Outcome(True, "exact")
+    if depth > _MAX_DEPTH:
+        return Outcome(False, "parse_error")
+    for rule in (_compare_choice, _compare_word, _compare_base_n, _compare_numbers):
+        outcome = rule(gold_key, answer_key)
+        if outcome is not None:
+            return outcome
+    outcome = _compare_assignment(gold, answer, symbolic, depth)
+    if outcome is not None:
+        return outcome
+    gold_structure, answer_structure = _structure(gold), _structure(answer)
+    if gold_structure is None and answer_structure is None:
+        return _compare_atoms(gold, answer, symbolic)
+    if gold_structure is None or answer_structure is None or gold_structure[0] != answer_structure[0]:
+        if "matrix" in (gold_structure or ("",))[0] or "matrix" in (answer_structure or ("",))[0]:
+            return _compare_atoms(gold, answer, symbolic)  # a vector may be written as a tuple
+        return WRONG
+    return _compare_structures(gold_structure, answer_structure, symbolic, depth)
+
+
+def _compare_choice(gold_key: str, answer_key: str) -> Outcome | None:
+    """Gold ``(C)``: the answer's choice letter (``C``, ``(C)``, ``(C) 12``) must be the same letter."""
+    gold_match = _CHOICE_GOLD.match(gold_key)
+    if not gold_match:
+        return None
+    answer_match = _CHOICE_ANSWER.match(answer_key)
+    same = bool(answer_match) and answer_match.group(1).upper() == gold_match.group(1).upper()
+    return Outcome(True, "exact") if same else WRONG
+
+
+def _compare_word(gold_key: str, answer_key: str) -> Outcome | None:
+    """A gold that is a plain word (``Evelyn``, ``east``) matches the same word in any letter case."""
+    if not _WORD.match(gold_key):
+        return None
+    return Outcome(True, "exact") if gold_key.lower() == answer_key.lower() else WRONG
+
+
+def _base_n(text: str) -> tuple[str, int] | None:
+    """(digits, base) for a numeral like ``40_9`` / ``1011_{2}`` whose digits are valid in its base (2-36)."""
+    match = _BASE_N.match(text)
+    if not match:
+        return None
+    digits, base = match.group(1).lower(), int(match.group(2))
+    if not 2 <= base <= 36 or any(int(d, 36) >= base for d in digits):
+        return None
+    return digits.lstrip("0") or "0", base
+
+
+def _compare_base_n(gold_key: str, answer_key: str) -> Outcome | None:
+    """Base-n numerals compare base and digits; bare digits count as written in the gold's base."""
+    gold_numeral, answer_numeral = _base_n(gold_key), _base_n(answer_key)
+    if gold_numeral is None and answer_numeral is None:
+        return None
+    if gold_numeral is None:
+        digits, base = answer_numeral
+        return _compare_numbers(gold_key, digits) if base == 10 else WRONG
+    if answer_numeral is None:
+        if not _ALNUM.match(answer_key):
+            return WRONG
+        answer_numeral = (answer_key.lower().lstrip("0") or "0", gold_numeral[1])
+    return Outcome(True, "exact") if answer_numeral == gold_numeral else WRONG
+
+
+def _compare_numbers(gold_key: str, answer_key: str) -> Outcome | None:
+    """Two plain numbers compare by exact value (``27.0`` == ``27``, ``0.15`` == ``\\frac{3}{20}``)."""
+    gold_value = to_number(gold_key)
+    if gold_value is None:
+        return None
+    answer_value = to_number(answer_key)
+    if answer_value is None:
+        return None
+    return Outcome(True, "numeric") if gold_value == answer_value else WRONG
+
+
+def _compare_assignment(gold: str, answer: str, symbolic: Symbolic | None, depth: int) -> Outcome | None:
+    """``x = 5`` vs ``5`` compares the right-hand sides; two assignments need the same left-hand side."""
+    gold_match, answer_match = _ASSIGNMENT.match(gold), _ASSIGNMENT.match(answer)
+    if gold_match is None and answer_match is None:
+        return None
+    if gold_match is not None and answer_match is not None:
+        if key(gold_match.group(1)) != key(answer_match.group(1)):
+            return None
+        return _compare(gold_match.group(2).strip(), answer_match.group(2).strip(), symbolic, depth + 1)
+    if gold_match is not None:
+        return _compare(gold_match.group(2).strip(), answer, symbolic, depth + 1)
+    return _compare(gold, answer_match.group(2).strip(), symbolic, depth + 1)
+
+
+def _compare_atoms(gold: str, answer: str, symbolic: Symbolic | None) -> Outcome:
+    if symbolic is None:
+        return UNDECIDED
+    equal = symbolic(gold, answer)
+    if equal is None:
+        return Outcome(False, "parse_error")
+    return Outcome(True, "symbolic") if equal else WRONG
+
+
+def _split_top_level(text: str, separator: str) -> list[str]:
+    """Split at ``separator`` where no bracket of any kind is open (interval brackets may be mixed)."""
+    parts, depth, start, index = [], 0, 0, 0
+    while index < len(text):
+        char = text[index]
+        if char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth -= 1
+        elif depth == 0 and text.startswith(separator, index):
+            parts.append(text[start:index])
+            start = index + len(separator)
+            index = start
+            continue
+        index += 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts]
+
+
+def _encloses(text: str) -> bool:
+    """Whether the first character opens a bracket that the last character closes."""
+    depth = 0
+    for index, char in enumerate(text):
+        if char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth -= 1
+            if depth == 0:
+                return index == len(text) - 1
+    return False
+
+
+def _expand_pm(element: str) -> list[str]:
+    """``a \\pm b`` -> [``a + b``, ``a - b``] (each top-level ``\\pm``/``\\mp`` doubles the list)."""
+    for sign, first, second in (("\\pm", "+", "-"), ("\\mp", "-", "+")):
+        parts = _split_top_level(element, sign)
+        if len(parts) > 1:
+            rest = sign.join(parts[1:])
+            return _expand_pm(f"{parts[0]} {first} {rest}") + _expand_pm(f"{parts[0]} {second} {rest}")
+    return [element]
+
+
+Structure = tuple[str, list]
+"""(kind, elements): kind is ``set``, ``union``, ``matrix`` or ``tuple<open><close>``."""
+
+
+def _structure(text: str) -> Structure | None:
+    """The composite an answer denotes, or None for an atom."""
+    matrix = _MATRIX.match(text)
+    if matrix:
+        rows = [row for row in re.split(r"\\\\", matrix.group(2)) if row.strip()]
+        return "matrix", [[cell.strip() for cell in row.split("&")] for row in rows]
+    union = _split_top_level(text, "\\cup")
+    if len(union) > 1:
+        return "union", union
+    if text.startswith("\\{") and text.endswith("\\}"):
+        return "set", [e for part in _split_top_level(text[2:-2], ",") for e in _expand_pm(part)]
+    if len(text) >= 2 and text[0] in "([" and text[-1] in ")]" and _encloses(text):
+        elements = _split_top_level(text[1:-1], ",")
+        if len(elements) > 1:
+            return f"tuple{text[0]}{text[-1]}", elements
+        return None
+    elements = [e for part in _split_top_level(text, ",") for e in _expand_pm(part)]
+    if len(elements) > 1:
+        return "set", elements
+    return None
+
+
+def _combine(outcomes: list[Outcome]) -> Outcome:
+    """All equal -> the strongest reason used; any different -> wrong; else undecided."""
+    if any(o.correct is False for o in outcomes):
+        return WRONG
+    if any(o.correct is None for o in outcomes):
+        return UNDECIDED
+    return Outcome(True, max((o.reason for o in outcomes), key=_REASON_RANK.__getitem__, default="exact"))
+
+
+def _compare_structures(gold: Structure, answer: Structure, symbolic: Symbolic | None, depth: int) -> Outcome:
+    kind, gold_elements = gold
+    answer_elements = answer[1]
+    if kind == "matrix":
+        if [len(r) for r in gold_elements] != [len(r) for r in answer_elements]:
+            return WRONG
+        gold_cells = [cell for row in gold_elements for cell in row]
+        answer_cells = [cell for row in answer_elements for cell in row]
+        return _combine([_compare(g, a, symbolic, depth + 1) for g, a in zip(gold_cells, answer_cells, strict=True)])
+    if len(gold_elements) != len(answer_elements):
+        return WRONG
+    if kind.startswith("tuple") or len(gold_elements) > MAX_SET_SIZE:
+        pairs = zip(gold_elements, answer_elements, strict=True)
+        return _combine([_compare(g, a, symbolic, depth + 1) for g, a in pairs])
+    return _match_sets(gold_elements, answer_elements, symbolic, depth)
+
+
+def _match_sets(gold: list[str], answer: list[str], symbolic: Symbolic | None, depth: int) -> Outcome:
+    """Unordered comparison: a perfect matching of equal elements (a bipartite matching over the pairs)."""
+    table = [[_compare(g, a, symbolic, depth + 1) for a in answer] for g in gold]
+    if _has_perfect_matching(table, lambda o: o.correct is True):
+        used = [o for row in table for o in row if o.correct]
+        return Outcome(True, max((o.reason for o in used), key=_REASON_RANK.__getitem__, default="exact"))
+    if _has_perfect_matching(table, lambda o: o.correct is not False):
+        return UNDECIDED
+    return WRONG
+
+
+def _has_perfect_matching(table: list[list[Outcome]], usable: Callable[[Outcome], bool]) -> bool:
+    match_of_answer: dict[int, int] = {}
+
+    def augment(row: int, seen: set[int]) -> bool:
+        for column, outcome in enumerate(table[row]):
+            if column in seen or not usable(outcome):
+                continue
+            seen.add(column)
+            if column not in match_of_answer or augment(match_of_answer[column], seen):
+                match_of_answer[column] = row
+                return True
+        return False
+
+    return all(augment(row, set()) for row in range(len(table)))

@@ -1,0 +1,88 @@
+"""Find the final answer in a model response: the last ``\\boxed{}``, else a "final answer is" / "Answer:" line."""
+
+from __future__ import annotations
+
+import re
+
+_BOX_COMMANDS = ("\\boxed", "\\fbox")
+_ANSWER_LINE = re.compile(r"(?:final answer is|answer\s*:)[ \t:]*([^\n]*)", re.IGNORECASE)
+
+
+def _last_box_start(text: str) -> tuple[int, int] | None:
+    """(index of the last box command, index just after its name), or None when there is no box."""
+    best: tuple[int, int] | None = None
+    for command in _BOX_COMMANDS:
+        start = text.rfind(command)
+        while start != -1:
+            end = start + len(command)
+            if end >= len(text) or not text[end].isalpha():  # not e.g. \boxedx or \fboxsep
+                break
+            start = text.rfind(command, 0, start)
+        if start != -1 and (best is None or start > best[0]):
+            best = (start, start + len(command))
+    return best
+
+
+def _braced(text: str, open_index: int) -> str | None:
+    """The content of the brace group opening at ``text[open_index] == "{"``; None if it never closes."""
+    depth = 0
+    index = open_index
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2  # an escaped brace \{ \} does not count
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return text[open_index + 1 : index]
+        index += 1
+    return None
+
+
+def _boxed_content(text: str) -> tuple[bool, str | None]:
+    """(found a box, its content). Content is None for a box that is never closed."""
+    located = _last_box_start(text)
+    if located is None:
+        return False, None
+    _, after = located
+    rest = text[after:]
+    stripped = rest.lstrip()
+    if stripped.startswith("{"):
+        return True, _braced(text, after + len(rest) - len(stripped))
+    match = re.match(r"[^\s$]+", stripped)  # the "\boxed 5" form: one token
+    return True, (match.group(0) if match else None)
+
+
+def _clean_line_answer(candidate: str) -> str | None:
+    candidate = candidate.strip()
+    for left, right in (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$"), ("$", "$")):
+        if candidate.startswith(left) and right in candidate[len(left) :]:
+            candidate = candidate[len(left) : len(left) + candidate[len(left) :].index(right)]
+            break
+    candidate = candidate.strip().rstrip(".").strip()
+    return candidate or None
+
+
+def extract_answer(response: object) -> str | None:
+    """The final answer in ``response``, or None.
+
+    Rules, in order: the content of the last ``\\boxed{...}`` or ``\\fbox{...}`` (nested braces balanced; the
+    ``\\boxed 5`` form takes one token); a response whose last box never closes has no answer. Without a box, the
+    text after the last "final answer is" or "Answer:" up to the end of that line (surrounding ``$``/``\\(``
+    delimiters and a trailing period removed). Anything but a ``str`` has no answer.
+    """
+    if not isinstance(response, str):
+        return None
+    found_box, content = _boxed_content(response)
+    if found_box:
+        if content is None:
+            return None
+        content = content.strip()
+        return content or None
+    matches = list(_ANSWER_LINE.finditer(response))
+    if not matches:
+        return None
+    return _clean_line_answer(matches[-1].group(1))

@@ -1,0 +1,123 @@
+"""The public verbs: ``is_equivalent``, ``score`` and ``score_batch``.
+
+Every (gold, answer) pair goes through the fast rules in this process first; only pairs they cannot settle go to the
+worker pool (Math-Verify under a hard per-pair time limit). Verdicts of repeated pairs come from a bounded cache.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from rewards.compare import Outcome, compare
+from rewards.extract import extract_answer
+from rewards.pool import get_pool
+from rewards.verdict import Verdict
+
+CACHE_SIZE = 100_000
+"""How many (gold, answer) outcomes the process keeps (least recently used evicted)."""
+
+_cache: OrderedDict[tuple[str, str], Outcome] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def gold_text(gold: object) -> str | None:
+    """A gold answer as a string: numbers via ``str`` (``27.0``), a list of several golds joined by commas (they are
+    then compared as a set), a gold holding a ``\\boxed{}`` reduced to its content; None when there is none."""
+    if isinstance(gold, bool) or gold is None:
+        return None
+    if isinstance(gold, float) and not math.isfinite(gold):
+        return None
+    if isinstance(gold, (int, float)):
+        return str(gold)
+    if isinstance(gold, (list, tuple)):
+        parts = [gold_text(g) for g in gold]
+        if not parts or any(p is None for p in parts):
+            return None
+        return ",".join(parts)  # type: ignore[arg-type]
+    if not isinstance(gold, str):
+        return None
+    if "\\boxed" in gold or "\\fbox" in gold:
+        boxed = extract_answer(gold)
+        if boxed is not None:
+            gold = boxed
+    return gold.strip() or None
+
+
+def _judge(pairs: Sequence[tuple[str, str]], workers: int, timeout_s: float) -> list[Outcome]:
+    """Outcomes of (gold, answer) string pairs: cache, then fast rules, then the pool for the undecided rest."""
+    outcomes: list[Outcome | None] = [None] * len(pairs)
+    hard: dict[tuple[str, str], list[int]] = {}
+    for index, pair in enumerate(pairs):
+        with _cache_lock:
+            cached = _cache.get(pair)
+            if cached is not None:
+                _cache.move_to_end(pair)
+        if cached is None:
+            cached = compare(*pair)
+            if cached.correct is None:
+                hard.setdefault(pair, []).append(index)
+                continue
+            _remember(pair, cached)
+        outcomes[index] = cached
+    if hard:
+        unique = list(hard)
+        for pair, outcome in zip(unique, get_pool().judge(unique, workers, timeout_s), strict=True):
+            _remember(pair, outcome)
+            for index in hard[pair]:
+                outcomes[index] = outcome
+    return outcomes  # type: ignore[return-value]
+
+
+def _remember(pair: tuple[str, str], outcome: Outcome) -> None:
+    with _cache_lock:
+        _cache[pair] = outcome
+        if len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def clear_cache() -> None:
+    """Forget every cached outcome (for timing runs)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def is_equivalent(gold: str, answer: str, *, timeout_s: float = 5.0) -> bool:
+    """Whether the final answer ``answer`` (not a whole response) equals ``gold``."""
+    gold_string = gold_text(gold)
+    if gold_string is None or not isinstance(answer, str) or not answer.strip():
+        return False
+    return bool(_judge([(gold_string, answer.strip())], 1, timeout_s)[0].correct)
+
+
+def score(response: object, gold: object, *, timeout_s: float = 5.0) -> Verdict:
+    """Judge one model response against its gold answer (see ``score_batch``)."""
+    return score_batch([response], [gold], workers=1, timeout_s=timeout_s)[0]
+
+
+def score_batch(responses: Sequence, golds: Sequence, *, workers: int = 1, timeout_s: float = 5.0) -> list[Verdict]:
+    """Verdicts for ``responses[i]`` against ``golds[i]``, in order.
+
+    ``workers`` worker processes run the symbolic comparisons in parallel; ``timeout_s`` is the hard limit on each
+    one (a pair that exceeds it gets reason ``timeout``). Golds may be strings or numbers (see ``gold_text``).
+    """
+    if len(responses) != len(golds):
+        raise ValueError(f"responses and golds differ in length: {len(responses)} vs {len(golds)}")
+    verdicts: list[Verdict | None] = [None] * len(responses)
+    pairs: list[tuple[str, str]] = []
+    positions: list[int] = []
+    for index, (response, gold) in enumerate(zip(responses, golds, strict=True)):
+        answer = extract_answer(response)
+        gold_string = gold_text(gold)
+        if answer is None:
+            verdicts[index] = Verdict(False, None, "no_answer")
+        elif gold_string is None:
+            verdicts[index] = Verdict(False, answer, "parse_error")
+        else:
+            pairs.append((gold_string, answer))
+            positions.append(index)
+    for index, (_, answer), outcome in zip(positions, pairs, _judge(pairs, workers, timeout_s), strict=True):
+        verdicts[index] = Verdict(bool(outcome.correct), answer, outcome.reason)
+    return verdicts  # type: ignore[return-value]

@@ -1,0 +1,38 @@
+"""verl custom reward function: ``reward.custom_reward_function.path=<this file>`` (name ``compute_score``).
+
+Reward values come from ``reward.custom_reward_function.reward_kwargs`` (``correct_reward``, ``incorrect_reward``,
+``no_answer_reward``, ``timeout_s``), which verl passes as keyword arguments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rewards.reward_values import RewardValues
+from rewards.scoring import score
+
+_VERL_EXTRAS = frozenset({"reward_router_address", "reward_model_tokenizer"})
+
+
+def compute_score(
+    data_source: str,
+    solution_str: str,
+    ground_truth: Any,
+    extra_info: dict | None = None,
+    *,
+    correct_reward: float = 1.0,
+    incorrect_reward: float = 0.0,
+    no_answer_reward: float = 0.0,
+    timeout_s: float = 5.0,
+    **verl_extras: Any,
+) -> dict:
+    """Judge ``solution_str`` against ``ground_truth``: ``{"score": reward, "acc": correct, "pred": answer or ""}``.
+
+    ``data_source`` and ``extra_info`` are accepted for verl's interface and not used: every source is math.
+    """
+    unknown = set(verl_extras) - _VERL_EXTRAS
+    if unknown:
+        raise TypeError(f"compute_score got unknown reward_kwargs {sorted(unknown)}")
+    values = RewardValues(correct=correct_reward, incorrect=incorrect_reward, no_answer=no_answer_reward)
+    verdict = score(solution_str, ground_truth, timeout_s=timeout_s)
+    return {"score": values.of(verdict), "acc": verdict.correct, "pred": verdict.answer or ""}
