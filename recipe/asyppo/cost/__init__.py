@@ -1,0 +1,27 @@
+"""Cost model for AsyPPO vs symmetric PPO vs GRPO: parameters, per-GPU training memory, FLOPs per step.
+
+Run ``python -m recipe.asyppo.cost --actor Qwen3-8B --critics 2x Qwen3-1.7B --gpus 8``; the assumptions are stated in
+:mod:`recipe.asyppo.cost.model` and printed under the table.
+"""
+
+from recipe.asyppo.cost.facts import ModelFacts, known_models, load_facts
+from recipe.asyppo.cost.model import (
+    Setup,
+    StepShape,
+    activation_bytes_per_token,
+    flops_per_step,
+    memory_per_gpu,
+    param_count,
+)
+
+__all__ = [
+    "ModelFacts",
+    "Setup",
+    "StepShape",
+    "activation_bytes_per_token",
+    "flops_per_step",
+    "known_models",
+    "load_facts",
+    "memory_per_gpu",
+    "param_count",
+]
