@@ -84,8 +84,16 @@ def clear_cache() -> None:
         _cache.clear()
 
 
+def _check_limits(workers: int, timeout_s: float) -> None:
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+    if not timeout_s > 0:
+        raise ValueError(f"timeout_s must be > 0, got {timeout_s!r}")
+
+
 def is_equivalent(gold: str, answer: str, *, timeout_s: float = 5.0) -> bool:
     """Whether the final answer ``answer`` (not a whole response) equals ``gold``."""
+    _check_limits(1, timeout_s)
     gold_string = gold_text(gold)
     if gold_string is None or not isinstance(answer, str) or not answer.strip():
         return False
@@ -105,6 +113,7 @@ def score_batch(responses: Sequence, golds: Sequence, *, workers: int = 1, timeo
     """
     if len(responses) != len(golds):
         raise ValueError(f"responses and golds differ in length: {len(responses)} vs {len(golds)}")
+    _check_limits(workers, timeout_s)
     verdicts: list[Verdict | None] = [None] * len(responses)
     pairs: list[tuple[str, str]] = []
     positions: list[int] = []

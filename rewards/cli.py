@@ -1,0 +1,98 @@
+"""Command line: ``python -m rewards score`` (a JSONL file of responses) and ``python -m rewards check``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rewards.scoring import score, score_batch
+
+_MISSING = object()
+
+
+class InputError(Exception):
+    """Bad input file content; the message names the file and line."""
+
+
+def _get_field(row: dict, dotted: str) -> object:
+    """``row[a][b]`` for ``dotted == "a.b"``; ``_MISSING`` if any part is absent."""
+    value: object = row
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def read_rows(path: Path, response_field: str, gold_field: str) -> tuple[list[dict], list, list]:
+    """(rows, responses, golds) from a JSONL file; raises ``InputError`` naming the file and line on bad input."""
+    rows, responses, golds = [], [], []
+    with path.open(encoding="utf-8") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise InputError(f"{path}:{line_number}: not valid JSON ({error.msg})") from error
+            if not isinstance(row, dict):
+                raise InputError(f"{path}:{line_number}: expected a JSON object, got {type(row).__name__}")
+            for field in (response_field, gold_field):
+                if _get_field(row, field) is _MISSING:
+                    raise InputError(f"{path}:{line_number}: missing field {field!r} (keys: {sorted(row)})")
+            rows.append(row)
+            responses.append(_get_field(row, response_field))
+            golds.append(_get_field(row, gold_field))
+    return rows, responses, golds
+
+
+def _score_command(args: argparse.Namespace) -> int:
+    rows, responses, golds = read_rows(Path(args.responses), args.response_field, args.gold_field)
+    verdicts = score_batch(responses, golds, workers=args.workers, timeout_s=args.timeout_s)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as handle:
+        for row, verdict in zip(rows, verdicts, strict=True):
+            row = {**row, "correct": verdict.correct, "extracted_answer": verdict.answer, "reason": verdict.reason}
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    correct = sum(v.correct for v in verdicts)
+    print(f"{correct}/{len(verdicts)} correct; wrote {out}")
+    return 0
+
+
+def _check_command(args: argparse.Namespace) -> int:
+    verdict = score(args.response, args.gold, timeout_s=args.timeout_s)
+    print(f"{'correct' if verdict.correct else 'incorrect'} ({verdict.reason}); extracted answer: {verdict.answer!r}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m rewards", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    score_parser = commands.add_parser("score", help="judge every row of a JSONL file of responses")
+    score_parser.add_argument("--responses", required=True, help="input JSONL, one response per row")
+    score_parser.add_argument(
+        "--out", required=True, help="output JSONL: each row plus correct, extracted_answer, reason"
+    )
+    score_parser.add_argument("--response-field", default="response", help="field holding the response (a.b nests)")
+    score_parser.add_argument("--gold-field", default="gold", help="field holding the gold answer (a.b nests)")
+    score_parser.add_argument("--workers", type=int, default=2, help="verifier worker processes (default 2)")
+    score_parser.add_argument("--timeout-s", type=float, default=5.0, help="time limit per verdict (default 5)")
+    score_parser.set_defaults(run=_score_command)
+    check_parser = commands.add_parser("check", help="judge one response against one gold")
+    check_parser.add_argument("gold")
+    check_parser.add_argument("response")
+    check_parser.add_argument("--timeout-s", type=float, default=5.0, help="time limit (default 5)")
+    check_parser.set_defaults(run=_check_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (InputError, OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,150 @@
+"""Specification of answer equivalence: labelled (gold, answer) pairs with the verdict and reason each must get."""
+
+from __future__ import annotations
+
+import pytest
+
+from rewards import Verdict, is_equivalent, score
+
+# (gold, answer, correct, reason), each checked by hand.
+FAST_PATH_CASES = [
+    # normalised strings
+    (r"\left( 3, \frac{\pi}{2} \right)", r"(3,\frac{\pi}{2})", True, "exact"),
+    (r"\dfrac{17}{50}", r"\frac{17}{50}", True, "exact"),
+    (r"\frac 59", r"\frac{5}{9}", True, "exact"),
+    (r"11\sqrt2", r"11\sqrt{2}", True, "exact"),
+    (r"90^\circ", "90", True, "exact"),
+    (r"145^\circ", r"145^{\circ}", True, "exact"),
+    (r"\$32,\!348", "32348", True, "numeric"),
+    (r"\$18.90", r"\$18.9", True, "numeric"),
+    (r"864 \mbox{ inches}^2", "864", True, "exact"),
+    (r"5.4 \text{ cents}", "5.4 cents", True, "exact"),
+    (r"\frac{270}7\text{ degrees}", r"\frac{270}{7}", True, "exact"),
+    ("27", "27 miles", True, "exact"),
+    (r"20\%", "20", True, "exact"),
+    (r"x \in [-2,7]", "[-2, 7]", True, "exact"),
+    # integers: separators, zero padding, AMC floats
+    ("025", "25", True, "numeric"),
+    ("27.0", "27", True, "numeric"),
+    ("3159.0", "3,159", True, "numeric"),
+    (r"10,\!080", "10080", True, "numeric"),
+    (r"11,\! 111,\! 111,\! 100", "11111111100", True, "numeric"),
+    ("58,500", "58500", True, "numeric"),
+    ("1,600", "1600", True, "numeric"),
+    ("25", "26", False, "wrong"),
+    ("27.0", "27.5", False, "wrong"),
+    # decimals vs fractions, mixed numbers, scientific notation
+    ("0.15", r"\frac{3}{20}", True, "numeric"),
+    ("1.25", "5/4", True, "numeric"),
+    (".0000672", "6.72e-5", True, "numeric"),
+    (r"1\frac{4}{5}", "1.8", True, "numeric"),
+    ("4.5e33", r"4.5 \times 10^{33}", True, "numeric"),
+    ("-\\frac{35}{9}", "\\frac{-35}{9}", True, "numeric"),
+    ("0.333", r"\frac{1}{3}", False, "wrong"),
+    # choice letters and text answers
+    (r"\text{(C)}", "C", True, "exact"),
+    (r"\text{(C)}", r"\textbf{(C)}", True, "exact"),
+    (r"\text{(C)}", "(C) 12", True, "exact"),
+    (r"\text{(E)}", "(B)", False, "wrong"),
+    (r"\text{Evelyn}", "evelyn", True, "exact"),
+    (r"\text{east}", "west", False, "wrong"),
+    # number-base subscripts: base and digits both count
+    ("40_9", "40_2", False, "wrong"),
+    ("1011_2", "1011_{2}", True, "exact"),
+    ("4210_{5}", "4210_5", True, "exact"),
+    ("52_8", "52", True, "exact"),
+    ("52_8", "42", False, "wrong"),
+    ("2516_8", "2516_{10}", False, "wrong"),
+    # multi-answers compare as sets
+    ("$69$,$84$", "84, 69", True, "exact"),
+    ("$69$,$84$", "69", False, "wrong"),
+    ("$69$,$84$", "69, 84, 85", False, "wrong"),
+    ("1,-2", "-2, 1", True, "exact"),
+    ("3, 5, 7", "7,5,3", True, "exact"),
+    (r"1 \pm \sqrt{19}", r"1-\sqrt{19}, 1+\sqrt{19}", True, "exact"),
+    (r"\{1\pm\sqrt{5},-2\}", r"\{-2, 1+\sqrt5, 1-\sqrt 5\}", True, "exact"),
+    (r"3 \pm 2 \sqrt{2}", r"3+2\sqrt{2}", False, "wrong"),
+    ("$(3,2),(-3,2),(3,-2),(-3,-2)$", "(-3,-2),(3,2),(3,-2),(-3,2)", True, "exact"),
+    (r"$f(x)=-1$,$f(x)=x+1$", "f(x)=x+1, f(x)=-1", True, "exact"),
+    # ordered tuples and intervals compare exactly (order and bracket kind)
+    ("(6,31,-1)", "(6, 31, -1)", True, "exact"),
+    ("(6,31,-1)", "(31,6,-1)", False, "wrong"),
+    ("(15,-29)", "(15.0, -29)", True, "numeric"),
+    ("(3,4]", "(3,4)", False, "wrong"),
+    ("(3,4]", "[3,4]", False, "wrong"),
+    (r"(-\infty, 0]", r"(-\infty,0]", True, "exact"),
+    (r"(0,9) \cup (9,36)", r"(9,36)\cup(0,9)", True, "exact"),
+    (r"(0,9) \cup (9,36)", r"(0,9]\cup(9,36)", False, "wrong"),
+    # matrices compare cell by cell
+    (
+        r"\begin{pmatrix} -1/3 \\ 2/3 \\ 5/3 \end{pmatrix}",
+        r"\begin{bmatrix} -\frac13 \\ \frac23 \\ \frac53 \end{bmatrix}",
+        True,
+        "numeric",
+    ),
+    (
+        r"\begin{pmatrix} -1 & 0 \\ 0 & -1 \end{pmatrix}",
+        r"\begin{pmatrix} -1 & 0 \\ 0 & 1 \end{pmatrix}",
+        False,
+        "wrong",
+    ),
+    (
+        r"\begin{pmatrix} -1 & 0 \\ 0 & -1 \end{pmatrix}",
+        r"\begin{pmatrix} -1 & 0 & 0 \\ 0 & -1 & 0 \end{pmatrix}",
+        False,
+        "wrong",
+    ),
+    # assignments: "x = 5" and "5" say the same
+    ("x=5", "5", True, "exact"),
+    ("5", "x = 5", True, "exact"),
+    (r"k = \frac{-33}{2}", "-16.5", True, "numeric"),
+    ("y = 2x + 3", "2x+3", True, "exact"),
+]
+
+SYMBOLIC_CASES = [
+    (r"3\sqrt{13}", r"\sqrt{117}", True, "symbolic"),
+    (r"\frac{\sqrt{3}}{3}", r"\frac{1}{\sqrt{3}}", True, "symbolic"),
+    ("(a+5)(b+2)", "(b+2)(a+5)", True, "symbolic"),
+    ("6 - 5i", "-5i+6", True, "symbolic"),
+    ("2k+2", "2(k+1)", True, "symbolic"),
+    (r"\cot x", r"\frac{\cos x}{\sin x}", True, "symbolic"),
+    ("5x - 7y + 11z + 4 = 0", "-5x+7y-11z-4=0", True, "symbolic"),
+    (r"3\sqrt{13}", r"3\sqrt{12}", False, "wrong"),
+    (r"\pi", "3.14", False, "wrong"),
+    (r"\frac{\pi}{2}", "90", False, "wrong"),
+    ("x^3+3x-6", "x^3+3x+6", False, "wrong"),
+]
+
+
+@pytest.mark.parametrize(("gold", "answer", "correct", "reason"), FAST_PATH_CASES + SYMBOLIC_CASES)
+def test_labelled_pair_gets_its_verdict(gold, answer, correct, reason):
+    assert score(f"The answer is $\\boxed{{{answer}}}$.", gold) == Verdict(correct, answer, reason)
+
+
+def test_is_equivalent_takes_a_bare_answer_not_a_response():
+    assert is_equivalent("40_9", "40_9")
+    assert not is_equivalent("40_9", "40_2")
+    assert is_equivalent(r"\frac{1}{2}", "0.5")
+
+
+def test_numeric_golds_are_accepted_as_numbers():
+    assert score(r"\boxed{27}", 27.0) == Verdict(True, "27", "numeric")
+    assert score(r"\boxed{25}", "025") == Verdict(True, "25", "numeric")
+    assert score(r"\boxed{588}", 588) == Verdict(True, "588", "exact")
+
+
+def test_a_gold_list_is_a_set_of_answers():
+    assert score(r"\boxed{84, 69}", ["$69$", "$84$"]).correct
+
+
+def test_a_boxed_gold_is_reduced_to_its_content():
+    assert score(r"\boxed{12}", r"so \boxed{12}") == Verdict(True, "12", "exact")
+
+
+def test_missing_answer_is_no_answer():
+    assert score("I give up.", "5") == Verdict(False, None, "no_answer")
+
+
+@pytest.mark.parametrize("gold", [None, "", "   ", float("nan"), True, object()])
+def test_missing_or_unreadable_gold_is_a_parse_error(gold):
+    assert score(r"\boxed{5}", gold) == Verdict(False, "5", "parse_error")
