@@ -3,7 +3,7 @@
 ``AsyPPOConfig.from_section`` reads the section as written in YAML/hydra overrides and rejects unknown keys and bad
 values with an error naming ``asyppo.<key>``. ``check_against_trainer`` checks the settings against the rest of the
 verl config (batch sizes divisible among the critics, a critic-based advantage estimator) before any Ray process
-starts. The ``resolve_*`` helpers turn the ``null`` defaults into concrete per-critic values.
+starts. ``resolve_lams`` turns the ``null`` lambdas into ``algorithm.lam``.
 """
 
 from __future__ import annotations
@@ -103,18 +103,6 @@ class AsyPPOConfig:
         lam_actor = algorithm_lam if self.lam_actor is None else self.lam_actor
         lam_critic = algorithm_lam if self.lam_critic is None else self.lam_critic
         return float(lam_actor), float(lam_critic)
-
-    def resolve_seeds(self, base_seed: int) -> list[int]:
-        """Value-head seed of each critic: ``critic_seeds`` or ``base_seed + i`` (so critics differ at step 1)."""
-        if self.critic_seeds is not None:
-            return [int(s) for s in self.critic_seeds]
-        return [int(base_seed) + i for i in range(self.num_critics)]
-
-    def resolve_model_paths(self, default_path: str) -> list[str]:
-        """Model path of each critic: ``critic_model_paths`` or ``critic.model.path`` for all."""
-        if self.critic_model_paths is not None:
-            return list(self.critic_model_paths)
-        return [default_path] * self.num_critics
 
 
 def check_against_trainer(asyppo: AsyPPOConfig, config: DictConfig) -> None:

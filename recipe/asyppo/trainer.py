@@ -1,0 +1,333 @@
+"""The AsyPPO trainer: verl's synchronous V1 trainer with a mini-critic ensemble (``trainer.v1.trainer_mode=asyppo``).
+
+verl's ``_step_once`` runs rollout, old/ref log-probs, then the four steps overridden here, which follow the
+paper's Algorithm 1 in order:
+
+1. :meth:`_compute_values` -- every critic predicts a value for every token (``values_{i}``).
+2. :meth:`_compute_advantage` -- ensemble value and sigma, GAE on the ensemble (lambda_actor for the advantages,
+   lambda_critic for the returns), the advantage mask (lowest-sigma tokens get advantage 0) and the entropy filter
+   (highest-sigma tokens leave the entropy bonus).
+3. :meth:`_update_critic` -- each critic trains on its own disjoint shard of the batch.
+4. :meth:`_update_actor` -- verl's PPO actor update with :func:`recipe.asyppo.losses.asyppo_actor_loss`.
+
+The rules themselves are the pure functions of :mod:`recipe.asyppo.algorithm`; this module moves data between
+TransferQueue (TQ) and the workers and calls them. Every TQ put writes one field and the handle it returns is the
+one used afterwards (workers only receive the fields listed on the handle).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import ray
+import torch
+import transfer_queue as tq
+from omegaconf import DictConfig
+from tensordict import TensorDict
+from transfer_queue import KVBatchMeta
+from verl.protocol import DataProto
+from verl.trainer.ppo.padding_utils import upsample_batch_to_divisible_size
+from verl.trainer.ppo.ray_trainer import apply_kl_penalty
+from verl.trainer.ppo.rollout_corr_helper import compute_rollout_correction_and_add_to_batch
+from verl.trainer.ppo.utils import Role
+from verl.trainer.ppo.v1.trainer_base import register_trainer
+from verl.trainer.ppo.v1.trainer_sync import PPOTrainerSync
+from verl.utils.config import omega_conf_to_dataclass
+from verl.utils.metric import reduce_metrics
+from verl.utils.py_functional import rename_dict
+from verl.workers.utils.padding import response_from_nested, response_to_nested
+
+from recipe.asyppo import metrics as asy_metrics
+from recipe.asyppo.algorithm import (
+    AdvantageResult,
+    QuantileMask,
+    compute_asyppo_advantages,
+    critic_shard_ids,
+    highest_std_mask,
+    lowest_std_mask,
+)
+from recipe.asyppo.config import AsyPPOConfig, check_against_trainer, critic_dp_size, per_critic_mini_batch_size
+from recipe.asyppo.critic_workers import CRITIC_INDEX_KEY, CriticEnsembleSpec, ensemble_worker_cls
+from recipe.asyppo.losses import (
+    ADV_MASKED_FIELD,
+    ENTROPY_KEEP_FIELD,
+    LOSS_MASK_FIELD,
+    STD_FIELD,
+    asyppo_actor_loss,
+    critic_values_field,
+)
+
+TRAINER_MODE = "asyppo"
+SYNC_MODE = "sync"
+
+
+@dataclass
+class RolloutBatch:
+    """The padded (B, T) tensors of one rollout batch that the AsyPPO rules need.
+
+    Attributes:
+        rewards: (B, T) token-level rewards (scores, minus the KL penalty when ``algorithm.use_kl_in_reward``).
+        critic_values: (M, B, T) every critic's values.
+        response_mask: (B, T) 1 on response tokens.
+        sample_mask: (B,) bool, False on verl's padding samples.
+        entropy: (B, T) actor entropy at rollout time, or None (bypass mode computes none).
+        data: the DataProto the rewards were computed in (holds rollout-correction outputs, if any).
+        corrected: verl's rollout correction ran (it may have rewritten ``response_mask`` and added weights).
+    """
+
+    rewards: torch.Tensor
+    critic_values: torch.Tensor
+    response_mask: torch.Tensor
+    sample_mask: torch.Tensor
+    entropy: torch.Tensor | None
+    data: DataProto
+    corrected: bool = False
+
+    @property
+    def valid(self) -> torch.Tensor:
+        """(B, T) bool: response tokens of real samples."""
+        return self.response_mask.bool() & self.sample_mask[:, None]
+
+
+@register_trainer(TRAINER_MODE)
+class AsyPPOTrainer(PPOTrainerSync):
+    """verl's synchronous PPO trainer with M mini-critics, advantage masking and entropy filtering."""
+
+    def __init__(self, config: DictConfig):
+        self.asyppo = AsyPPOConfig.from_section(config.get("asyppo"))
+        check_against_trainer(self.asyppo, config)
+        self.lam_actor, self.lam_critic = self.asyppo.resolve_lams(config.algorithm.lam)
+        super().__init__(config)
+
+    # ------------------------------------------------------------------------------------------------ setup
+    def _build_replay_buffer(self):
+        # verl chooses its synchronous code paths by `trainer_mode == "sync"`; AsyPPO is a synchronous trainer
+        # registered under its own name, so it declares itself "sync" before the base class builds anything.
+        self.trainer_mode = SYNC_MODE
+        return super()._build_replay_buffer()
+
+    def _init_resource_pool_mgr(self):
+        super()._init_resource_pool_mgr()
+        paths = self.asyppo.critic_model_paths or (None,) * self.asyppo.num_critics
+        spec = CriticEnsembleSpec(model_paths=tuple(paths), seeds=self.asyppo.critic_seeds)
+        self.role_worker_mapping[Role.Critic] = ray.remote(ensemble_worker_cls(spec))
+
+    def _setup(self):
+        super()._setup()
+        actor_config = omega_conf_to_dataclass(self.config.actor_rollout_ref.actor)
+        self.actor_rollout_wg.set_loss_fn(partial(
+            asyppo_actor_loss, config=actor_config,
+            masked_tokens_in_denominator=self.asyppo.masked_tokens_in_denominator,
+        ))
+
+    # ------------------------------------------------------------------------- 1. values from every critic
+    def _compute_values(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
+        """Every critic predicts values for every token of the batch; stored response-aligned as ``values_{i}``."""
+        batch.extra_info.update({
+            "compute_loss": False,
+            "temperature": self.config.actor_rollout_ref.rollout.temperature,
+        })
+        ray.get(self.critic_wg.infer_batch(batch).futures)
+        for index in range(self.asyppo.num_critics):
+            field = critic_values_field(index)
+            data = self._get(batch, [field, "response_mask"])
+            batch = self._put(batch, field, response_from_nested(data[field], data["response_mask"]))
+        return batch
+
+    # ------------------------------------------- 2. ensemble + sigma -> GAE -> advantage mask, entropy filter
+    def _compute_advantage(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
+        """Advantages, returns and the two sigma masks for the batch, written to TQ with their metrics."""
+        rollout = self._read_rollout(batch, metrics)
+        result = self._gae_on_ensemble(rollout)
+        adv_masked = self._advantage_mask(rollout, result, metrics)
+        entropy_filtered = self._entropy_filter(rollout, result, metrics)
+        advantages = result.advantages.masked_fill(adv_masked, 0.0)
+        metrics.update(asy_metrics.critic_value_metrics(rollout.critic_values, result.returns, rollout.valid))
+        metrics.update(asy_metrics.ensemble_metrics(result.values, result.returns, rollout.valid))
+        metrics.update(asy_metrics.std_metrics(result.std, rollout.valid))
+        if rollout.entropy is not None:
+            metrics.update(asy_metrics.entropy_split_metrics(rollout.entropy, rollout.valid, entropy_filtered))
+
+        fields = {
+            "advantages": advantages,
+            "returns": result.returns,
+            "values": result.values,
+            STD_FIELD: result.std,
+            ADV_MASKED_FIELD: adv_masked.long(),
+            ENTROPY_KEEP_FIELD: (rollout.response_mask.bool() & ~entropy_filtered).long(),
+        }
+        if self.config.algorithm.use_kl_in_reward:
+            fields["token_level_rewards"] = rollout.rewards
+        if rollout.corrected:
+            fields["response_mask"] = rollout.response_mask
+            if "rollout_is_weights" in rollout.data.batch:
+                fields["rollout_is_weights"] = rollout.data.batch["rollout_is_weights"]
+        lengths = self._get(batch, ["response_mask"])["response_mask"]
+        for name, tensor in fields.items():
+            batch = self._put(batch, name, response_to_nested(tensor, lengths))
+        return batch
+
+    def _read_rollout(self, batch: KVBatchMeta, metrics: dict) -> RolloutBatch:
+        """Rewards (with verl's KL penalty and rollout correction when configured), critic values and masks."""
+        critic_fields = [critic_values_field(i) for i in range(self.asyppo.num_critics)]
+        optional = [f for f in ("rollout_log_probs", "ref_log_prob", "entropy") if f in (batch.fields or [])]
+        data = self._get(batch, ["response_mask", "rm_scores", "old_log_probs", *critic_fields, *optional])
+        data = DataProto(batch=data.to_padded_tensor())
+        data.batch["token_level_scores"] = data.batch["rm_scores"]
+        if self.config.algorithm.use_kl_in_reward:
+            data, kl_metrics = apply_kl_penalty(
+                data, kl_ctrl=self.kl_ctrl_in_reward, kl_penalty=self.config.algorithm.kl_penalty)
+            metrics.update(kl_metrics)
+        else:
+            data.batch["token_level_rewards"] = data.batch["token_level_scores"]
+        correction = self.config.algorithm.get("rollout_correction", None)
+        corrected = (correction is not None and "rollout_log_probs" in data.batch
+                     and not correction.get("bypass_mode", False))
+        if corrected:
+            data, correction_metrics = compute_rollout_correction_and_add_to_batch(data, correction)
+            metrics.update(correction_metrics)
+        return RolloutBatch(
+            rewards=data.batch["token_level_rewards"],
+            critic_values=torch.stack([data.batch[f] for f in critic_fields]),
+            response_mask=data.batch["response_mask"],
+            sample_mask=torch.tensor([not tag.get("is_padding", False) for tag in batch.tags], dtype=torch.bool),
+            entropy=data.batch["entropy"] if "entropy" in data.batch else None,
+            data=data,
+            corrected=corrected,
+        )
+
+    def _gae_on_ensemble(self, rollout: RolloutBatch) -> AdvantageResult:
+        """Ensemble value and sigma of the critics, GAE(lambda_actor) advantages and GAE(lambda_critic) returns."""
+        return compute_asyppo_advantages(
+            rollout.rewards, rollout.critic_values, rollout.response_mask,
+            gamma=self.config.algorithm.gamma, lam_actor=self.lam_actor, lam_critic=self.lam_critic,
+            aggregation=self.asyppo.value_aggregation, sample_mask=rollout.sample_mask, whiten=True,
+        )
+
+    def _advantage_mask(self, rollout: RolloutBatch, result: AdvantageResult, metrics: dict) -> torch.Tensor:
+        """(B, T) bool: the tokens with the lowest sigma (``adv_mask_ratio`` of the batch), whose advantage is 0."""
+        ratio = self.asyppo.adv_mask_ratio if self.asyppo.adv_mask else 0.0
+        selection = lowest_std_mask(result.std, rollout.response_mask, ratio, rollout.sample_mask,
+                                    self.asyppo.std_equal_tol, name="asyppo.adv_mask_ratio")
+        metrics.update(asy_metrics.quantile_mask_metrics("adv_mask", selection))
+        return selection.mask
+
+    def _entropy_filter(self, rollout: RolloutBatch, result: AdvantageResult, metrics: dict) -> torch.Tensor:
+        """(B, T) bool: the tokens with the highest sigma (``entropy_filter_ratio``), left out of the bonus."""
+        ratio = self.asyppo.entropy_filter_ratio if self.asyppo.entropy_filter else 0.0
+        selection: QuantileMask = highest_std_mask(result.std, rollout.response_mask, ratio, rollout.sample_mask,
+                                                   self.asyppo.std_equal_tol, name="asyppo.entropy_filter_ratio")
+        metrics.update(asy_metrics.quantile_mask_metrics("entropy_filter", selection))
+        return selection.mask
+
+    # ------------------------------------------------------------------- 3. critic updates on their shards
+    def _update_critic(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
+        """Critic i trains on shard i (disjoint, ``asyppo.critic_shard``), its own mini-batches and old values."""
+        shards = self._critic_shards(batch)
+        self._log_shards(shards)
+        per_critic = []
+        for index, keys in enumerate(shards):
+            per_critic.append(self._train_critic(batch, index, keys))
+            metrics.update(per_critic[-1])
+        metrics.update(_mean_over_critics(per_critic))
+        return batch
+
+    def _critic_shards(self, batch: KVBatchMeta) -> list[list[str]]:
+        """Sample keys of each critic's shard; verl's padding samples (loss mask 0) are dealt round-robin."""
+        real = torch.tensor([not tag.get("is_padding", False) for tag in batch.tags], dtype=torch.bool)
+        prompt_ids, response_index = [], []
+        for key in batch.keys:
+            uid, session, _ = key.rsplit("_", 2)
+            prompt_ids.append(uid)
+            response_index.append(int(session))
+        shard_of = critic_shard_ids(prompt_ids, torch.tensor(response_index), self.asyppo.num_critics,
+                                    self.asyppo.critic_shard, sample_mask=real).tolist()
+        shards: list[list[str]] = [[] for _ in range(self.asyppo.num_critics)]
+        padding = [key for key, shard in zip(batch.keys, shard_of, strict=True) if shard < 0]
+        for key, shard in zip(batch.keys, shard_of, strict=True):
+            if shard >= 0:
+                shards[shard].append(key)
+        for position, key in enumerate(padding):
+            shards[position % self.asyppo.num_critics].append(key)
+        return shards
+
+    def _train_critic(self, batch: KVBatchMeta, index: int, keys: list[str]) -> dict[str, float]:
+        """One critic's PPO value update on ``keys``; returns its ``asyppo/critic_{i}/*`` metrics."""
+        mini_batch_size = per_critic_mini_batch_size(self.asyppo, self.config)
+        shard = batch.select_keys(keys)
+        shard.extra_info = {
+            **batch.extra_info,
+            CRITIC_INDEX_KEY: index,
+            "global_batch_size": mini_batch_size,
+            "mini_batch_size": mini_batch_size,
+            "epochs": self.config.critic.ppo_epochs,
+            "seed": self.config.critic.data_loader_seed,
+            "dataloader_kwargs": {"shuffle": self.config.critic.shuffle},
+            "temperature": self.config.actor_rollout_ref.rollout.temperature,
+        }
+        multiple = math.lcm(mini_batch_size, critic_dp_size(self.config))
+        shard = upsample_batch_to_divisible_size(shard, multiple, self.tokenizer.eos_token_id)
+        start = time.perf_counter()
+        output = self.critic_wg.train_mini_batch(shard).get()
+        seconds = time.perf_counter() - start
+        added = shard.keys[len(keys):]
+        if added:
+            tq.kv_clear(keys=added, partition_id=shard.partition_id)
+        reduced = reduce_metrics(rename_dict(output["metrics"], "critic/"))
+        return asy_metrics.critic_update_metrics(index, reduced, num_samples=len(keys), seconds=seconds)
+
+    def _log_shards(self, shards: list[list[str]]) -> None:
+        """Append one JSON line per critic (step, critic, sample keys) to ``asyppo.shard_log_path`` if set."""
+        if not self.asyppo.shard_log_path:
+            return
+        os.makedirs(os.path.dirname(os.path.abspath(self.asyppo.shard_log_path)), exist_ok=True)
+        with open(self.asyppo.shard_log_path, "a") as f:
+            for index, keys in enumerate(shards):
+                f.write(json.dumps({"step": self.global_steps, "critic": index, "keys": keys}) + "\n")
+
+    # -------------------------------------------------------------------- 4. actor update with entropy mask
+    def _update_actor(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
+        """verl's actor update; the installed loss reads ``asyppo_entropy_keep`` (and ``loss_mask``, see below).
+
+        With ``asyppo.masked_tokens_in_denominator=false`` the actor's ``loss_mask`` (which verl's engine counts
+        for the loss denominator) becomes ``response_mask & ~adv_masked`` first; the critics have already trained
+        on the unchanged one.
+        """
+        if not self.asyppo.masked_tokens_in_denominator:
+            data = self._get(batch, ["response_mask", ADV_MASKED_FIELD]).to_padded_tensor()
+            kept = data["response_mask"].bool() & ~data[ADV_MASKED_FIELD].bool()
+            lengths = self._get(batch, ["response_mask"])["response_mask"]
+            batch = self._put(batch, LOSS_MASK_FIELD, response_to_nested(kept.long(), lengths))
+        start = time.perf_counter()
+        batch = super()._update_actor(batch, metrics)
+        metrics["asyppo/actor/update_time_s"] = time.perf_counter() - start
+        return batch
+
+    # ---------------------------------------------------------------------------------------- TQ helpers
+    @staticmethod
+    def _get(batch: KVBatchMeta, fields: list[str]) -> TensorDict:
+        return tq.kv_batch_get(keys=batch.keys, partition_id=batch.partition_id, select_fields=fields)
+
+    @staticmethod
+    def _put(batch: KVBatchMeta, field: str, value: torch.Tensor) -> KVBatchMeta:
+        """Write one field; return the new handle (it lists the new field) with the old batch info."""
+        updated = tq.kv_batch_put(keys=batch.keys, partition_id=batch.partition_id,
+                                  fields=TensorDict({field: value}, batch_size=len(batch)))
+        updated.extra_info = dict(batch.extra_info)
+        return updated
+
+
+def _mean_over_critics(per_critic: list[dict[str, float]]) -> dict[str, float]:
+    """verl's ``critic/*`` names holding the mean over critics of each ``asyppo/critic_{i}/*`` metric."""
+    sums: dict[str, list[float]] = {}
+    for index, critic_metrics in enumerate(per_critic):
+        prefix = f"{asy_metrics.PREFIX}/critic_{index}/"
+        for key, value in critic_metrics.items():
+            sums.setdefault("critic/" + key.removeprefix(prefix), []).append(value)
+    return {key: float(np.mean(values)) for key, values in sums.items()}
