@@ -51,11 +51,11 @@ _CLOSERS = ")]}"
 
 def compare(gold: str, answer: str, symbolic: Symbolic | None = None) -> Outcome:
     """Compare raw gold and answer strings (LaTeX or plain text)."""
+    if len(answer) > MAX_FAST_CHARS or len(gold) > MAX_FAST_CHARS:
+        return Outcome(True, "exact") if key(gold) == key(answer) else WRONG
     gold_clean, answer_clean = clean_latex(gold), clean_latex(answer)
     if not key(gold_clean):
         return Outcome(False, "parse_error")
-    if len(answer_clean) > MAX_FAST_CHARS or len(gold_clean) > MAX_FAST_CHARS:
-        return Outcome(True, "exact") if key(gold_clean) == key(answer_clean) else WRONG
     return _compare(gold_clean, answer_clean, symbolic, 0)
 
 

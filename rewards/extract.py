@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
+_BRACE_TOKENS = re.compile(r"\\.|[{}]", re.DOTALL)
 _ANSWER_LINE = re.compile(r"(?:final answer is|answer\s*:)[ \t:]*([^\n]*)", re.IGNORECASE)
 
 
@@ -24,21 +25,19 @@ def _last_box_start(text: str) -> tuple[int, int] | None:
 
 
 def _braced(text: str, open_index: int) -> str | None:
-    """The content of the brace group opening at ``text[open_index] == "{"``; None if it never closes."""
+    """The content of the brace group opening at ``text[open_index] == "{"``; None if it never closes.
+
+    Escaped braces ``\\{`` ``\\}`` do not count.
+    """
     depth = 0
-    index = open_index
-    while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 2  # an escaped brace \{ \} does not count
-            continue
+    for token in _BRACE_TOKENS.finditer(text, open_index):
+        char = token.group(0)
         if char == "{":
             depth += 1
         elif char == "}":
             depth -= 1
             if depth == 0:
-                return text[open_index + 1 : index]
-        index += 1
+                return text[open_index + 1 : token.start()]
     return None
 
 

@@ -21,7 +21,12 @@ MIXED = [
     (r"\boxed{x^3+3x+6}", "x^3+3x-6"),
     ("no answer here", "5"),
 ]
-SLACK_S = 3.0  # process start-up and scheduling on a loaded 2-core machine
+SLACK_S = 3.0  # scheduling on a loaded 2-core machine
+
+
+def _warm_pool() -> None:
+    """Wait until a worker is up (a killed worker's replacement needs seconds to import SymPy)."""
+    get_pool().judge([("x+y", "y+x")], 1, 60.0)
 
 
 def test_math_verify_signal_timeouts_fail_outside_the_main_thread():
@@ -60,6 +65,7 @@ def test_repeated_pairs_are_judged_once(monkeypatch):
 
 @pytest.mark.parametrize("answer", [r"9^{9^{9^{9^9}}}", r"(10^{10^{10}})!"])
 def test_pathological_answer_times_out_within_the_limit(answer):
+    _warm_pool()
     start = time.perf_counter()
     verdict = score(rf"\boxed{{{answer}}}", r"3\sqrt{13}", timeout_s=1.0)
     assert time.perf_counter() - start < 1.0 + SLACK_S
@@ -77,9 +83,9 @@ def test_stuck_worker_is_killed_and_replaced():
 
 
 def test_timeout_in_a_thread_is_a_verdict_not_a_crash():
-    with ThreadPoolExecutor(2) as pool:
-        verdicts = list(pool.map(lambda s: score(s, r"3\sqrt{13}", timeout_s=0.5), [r"\boxed{(10^{10^{11}})!}"] * 2))
-    assert all(v.reason in ("timeout", "wrong") and not v.correct for v in verdicts)
+    with ThreadPoolExecutor(1) as pool:
+        verdict = pool.submit(score, r"\boxed{(10^{10^{11}})!}", r"3\sqrt{13}", timeout_s=0.5).result()
+    assert verdict == Verdict(False, r"(10^{10^{11}})!", "timeout")
 
 
 def test_megabyte_responses_get_a_verdict_quickly():
@@ -88,7 +94,7 @@ def test_megabyte_responses_get_a_verdict_quickly():
     no_box = "x" * 1_000_000
     verdicts = score_batch([huge_box, no_box, "y" * 1_000_000 + r"\boxed{5}"], ["5", "5", "5"])
     assert [(v.correct, v.reason) for v in verdicts] == [(False, "wrong"), (False, "no_answer"), (True, "exact")]
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 1.0
 
 
 @pytest.mark.parametrize(
