@@ -286,7 +286,7 @@ def critic_shard_ids(
 def _discounted_reverse_cumsum(x: Tensor, discount: float, block_size: int) -> Tensor:
     """y_t = sum_{s >= t} discount^(s - t) x_s along the last dim, without a loop over positions.
 
-    Blocked scan: inside each block of ``block_size`` positions one matmul with the (K, K) matrix of powers
+    Blocked scan: inside each block of K = ``block_size`` positions one matmul with the (K, K) matrix of powers
     discount^(j - i) (j >= i); the block heads form a sequence with discount^K that is scanned the same way
     (recursively), and each block adds discount^(K - i) times the head of the block after it.
 
@@ -301,16 +301,17 @@ def _discounted_reverse_cumsum(x: Tensor, discount: float, block_size: int) -> T
     batch, length = x.shape
     k = min(block_size, length)
     num_blocks = -(-length // k)
-    blocks = torch.nn.functional.pad(x, (0, num_blocks * k - length)).view(batch, num_blocks, k)
-    steps = torch.arange(k, dtype=x.dtype)
+    if num_blocks * k != length:
+        x = torch.nn.functional.pad(x, (0, num_blocks * k - length))
+    steps = torch.arange(k, dtype=x.dtype, device=x.device)
     lag = steps[None, :] - steps[:, None]  # lag[i, j] = j - i
-    powers = torch.where(lag >= 0, torch.tensor(discount, dtype=x.dtype) ** lag.clamp(min=0), 0.0)
-    local = blocks @ powers.T  # local[..., i] = sum_{j >= i in block} discount^(j - i) x_j
+    base = torch.tensor(discount, dtype=x.dtype, device=x.device)
+    powers = torch.where(lag >= 0, base ** lag.clamp(min=0), 0.0)
+    blocks = x.view(batch, num_blocks, k) @ powers.T  # blocks[..., i] = sum_{j >= i in block} discount^(j - i) x_j
     if num_blocks > 1:
-        heads = _discounted_reverse_cumsum(local[:, :, 0], discount**k, block_size)
-        next_heads = torch.nn.functional.pad(heads[:, 1:], (0, 1))
-        local = local + next_heads[:, :, None] * torch.tensor(discount, dtype=x.dtype) ** (k - steps)
-    return local.reshape(batch, num_blocks * k)[:, :length]
+        heads = _discounted_reverse_cumsum(blocks[:, 1:, 0], discount**k, block_size)  # y at each next block's start
+        blocks[:, :-1, :].addcmul_(heads[:, :, None], base ** (k - steps))
+    return blocks.view(batch, num_blocks * k)[:, :length]
 
 
 def compute_gae(
@@ -329,7 +330,8 @@ def compute_gae(
     delta_t = r_t + gamma * V_t' - V_t (V_t' = 0 when there is no t') and A_t = delta_t + gamma * lam * A_t'.
     A masked position carries A of the next valid token (0 after the last one); rewards and values at masked
     positions are ignored. Returns are ``A + values`` at every position. Internally the valid tokens are packed to
-    the front of each row and scanned in float64 with :func:`_discounted_reverse_cumsum` (O(B * T * block_size)).
+    the front of each row (a no-op for prefix masks) and scanned in float64 with :func:`_discounted_reverse_cumsum`
+    (O(B * T * block_size) work, no loop over positions).
 
     Args:
         token_level_rewards: (B, T) reward per token.
@@ -352,16 +354,21 @@ def compute_gae(
             "have shape (batch, response_len)"
         )
     valid = _valid_tokens(response_mask, None, values.shape)
-    batch, length = values.shape
-    # slot[b, t]: number of valid tokens before t in row b = packed index of t if valid, else of the next valid token.
-    slot = torch.cumsum(valid, dim=1) - valid.long()
-    packed_rewards = torch.zeros(batch, length + 1, dtype=torch.float64, device=values.device)
-    packed_values = torch.zeros_like(packed_rewards)
-    packed_rewards.scatter_add_(1, slot, torch.where(valid, token_level_rewards.double(), 0.0))
-    packed_values.scatter_add_(1, slot, torch.where(valid, values.double(), 0.0))
-    deltas = packed_rewards[:, :-1] + gamma * packed_values[:, 1:] - packed_values[:, :-1]
-    packed_advantages = torch.nn.functional.pad(_discounted_reverse_cumsum(deltas, gamma * lam, block_size), (0, 1))
-    advantages = packed_advantages.gather(1, slot).to(values.dtype)
+    rewards = torch.where(valid, token_level_rewards, 0.0)
+    valid_values = torch.where(valid, values, 0.0)
+    # Rows valid on a prefix (single-turn responses) are already packed; otherwise move the valid tokens to the front.
+    # slot[b, t]: number of valid tokens before t = packed index of t if valid, else of the next valid token (< T).
+    packed = not bool((valid[:, 1:] > valid[:, :-1]).any())
+    if not packed:
+        slot = torch.cumsum(valid, dim=1) - valid.long()
+        rewards = torch.zeros_like(rewards).scatter_add_(1, slot, rewards)
+        valid_values = torch.zeros_like(valid_values).scatter_add_(1, slot, valid_values)
+    deltas = rewards.to(torch.float64, copy=True)
+    deltas[:, :-1].add_(valid_values[:, 1:], alpha=gamma)
+    deltas.sub_(valid_values)
+    advantages = _discounted_reverse_cumsum(deltas, gamma * lam, block_size).to(values.dtype)
+    if not packed:
+        advantages = advantages.gather(1, slot)
     return advantages, advantages + values
 
 
