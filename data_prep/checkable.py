@@ -2,8 +2,9 @@
 
 Rules (documented heuristics, deliberately conservative so ordinary problems are kept):
 
-- proof: the problem says ``prove``, or starts a sentence with (or says "to") ``show that``/``demonstrate that``/
-  ``verify that``, or the answer is a proof placeholder (``proof``, ``QED``, ``see solution``...).
+- proof: the problem says ``prove``, or starts a sentence with ``show that``/``demonstrate that``/``verify that``
+  (so "the census continues to show that ..." is not a proof), or the answer is a proof placeholder (``proof``,
+  ``QED``, ``see solution``...).
 - multi-part: the problem has parts labelled ``(a)``, ``(b)``... or ``(i)``, ``(ii)``... (lower case in parentheses
   after whitespace or a line start, so ``f(a)`` and choices ``(A)``..``(E)`` do not count) and at least two parts
   each ask something (a ``?`` or find/compute/determine/calculate/evaluate/what/how...); parts that only list
@@ -16,7 +17,7 @@ from __future__ import annotations
 import re
 
 _PROOF_PROBLEM = re.compile(
-    r"\bprove\b|(?:^|[.!?:;]\s+|\bto\s+)(?:show|demonstrate|verify)\s+that\b", re.IGNORECASE | re.MULTILINE
+    r"\bprove\b|(?:^|[.!?:;]\s+)(?:show|demonstrate|verify)\s+that\b", re.IGNORECASE | re.MULTILINE
 )
 _PROOF_ANSWER = re.compile(
     r"^\s*(?:\\text\{)?\s*(?:proof|qed|see (?:the )?(?:solution|proof|explanation)|n/?a|none given)\W*$",

@@ -1,0 +1,87 @@
+"""The default build from the shared MATH pool: size, schema, determinism, decontamination, counts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from data_prep.build import BuildOptions, build
+from data_prep.templates import get_template
+from eval.benchmarks import load_benchmark
+
+
+def test_build_writes_5000_train_and_500_disjoint_val_rows(math_build):
+    out, manifest = math_build
+    train = pq.read_table(out / "train.parquet").to_pylist()
+    val = pq.read_table(out / "val.parquet").to_pylist()
+    assert (len(train), len(val)) == (5000, 500)
+    assert manifest["counts"]["train"] == 5000 and manifest["counts"]["val"] == 500
+    assert not {row["extra_info"]["index"] for row in train} & {row["extra_info"]["index"] for row in val}
+
+
+def test_rows_follow_verl_rl_schema(math_build):
+    out, _ = math_build
+    row = pq.read_table(out / "train.parquet").slice(0, 1).to_pylist()[0]
+    assert set(row) == {"data_source", "prompt", "ability", "reward_model", "extra_info"}
+    assert row["data_source"] == "DigitalLearningGmbH/MATH-lighteval"
+    assert row["ability"] == "math"
+    assert row["reward_model"]["style"] == "rule" and row["reward_model"]["ground_truth"]
+    assert row["prompt"] == get_template("base").messages(row["extra_info"]["problem"])
+    assert row["extra_info"]["split"] == "train" and isinstance(row["extra_info"]["index"], int)
+
+
+def test_original_problem_has_the_pool_instruction_stripped(math_build, math_pool):
+    out, _ = math_build
+    row = pq.read_table(out / "train.parquet").slice(0, 1).to_pylist()[0]
+    source = pq.read_table(math_pool).slice(row["extra_info"]["index"], 1).to_pylist()[0]
+    content = source["prompt"][0]["content"]
+    assert content == row["extra_info"]["problem"] + " Let's think step by step and output the final answer within " \
+        "\\boxed{}."
+    assert row["reward_model"]["ground_truth"] == source["reward_model"]["ground_truth"]
+
+
+def test_same_inputs_and_seed_give_byte_identical_parquet(math_build, math_pool, shared_data_dir, tmp_path):
+    out, manifest = math_build
+    again = build(BuildOptions(out=tmp_path, sources=(str(math_pool),), benchmark_dir=shared_data_dir / "benchmarks"))
+    for name in ("train.parquet", "val.parquet"):
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes()
+        assert again["outputs"][name]["sha256"] == manifest["outputs"][name]["sha256"]
+        assert manifest["outputs"][name]["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest()
+
+
+def _plain_13grams(text: str) -> set[tuple[str, ...]]:
+    """13-grams of lower-cased alphanumeric runs: a tokenisation independent of data_prep's own."""
+    tokens = re.findall(r"[a-z0-9]+", text.lower())
+    return set(zip(*(tokens[i:] for i in range(13)), strict=False))
+
+
+def test_no_train_or_val_problem_shares_a_13gram_with_math500(math_build, shared_data_dir):
+    out, manifest = math_build
+    benchmark = load_benchmark("math500", shared_data_dir / "benchmarks")
+    math500 = set().union(*(_plain_13grams(item.problem) for item in benchmark))
+    for name in ("train.parquet", "val.parquet"):
+        for row in pq.read_table(out / name).to_pylist():
+            assert math500.isdisjoint(_plain_13grams(row["extra_info"]["problem"])), row["extra_info"]["index"]
+    # The MATH train pool holds near-copies of MATH test problems: they are counted, not silently kept.
+    assert manifest["decontamination"]["removed_sharing_ngram_with"]["math500"] > 100
+
+
+def test_manifest_records_inputs_options_every_filter_and_distribution(math_build, math_pool):
+    out, manifest = math_build
+    assert json.loads((out / "manifest.json").read_text()) == manifest
+    (source,) = manifest["inputs"]
+    pool_sha256 = hashlib.sha256(Path(math_pool).read_bytes()).hexdigest()
+    assert source["files"][0] == {"path": str(math_pool), "sha256": pool_sha256}
+    assert manifest["options"]["seed"] == 0 and manifest["options"]["n"] == 5000
+    counts = manifest["counts"]
+    assert counts["rows_read"] == 7500
+    assert counts["rows_read"] - counts["removed_total"] == counts["pool_after_filters"]
+    # Two MATH rows have an empty ground truth; they are dropped as invalid rows, not crashes.
+    assert counts["removed"]["invalid_row"] == 2
+    assert counts["removed"]["contaminated"] > 0 and counts["removed"]["near_duplicate"] > 0
+    assert sum(manifest["outputs"]["train.parquet"]["distribution"]["data_source"].values()) == 5000
+    assert set(manifest["outputs"]["train.parquet"]["distribution"]["difficulty"]) >= {"1", "2", "3", "4", "5"}
