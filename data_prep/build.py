@@ -16,7 +16,6 @@ from data_prep.records import DataPrepError, Problem
 from data_prep.sampling import split_train_val
 from data_prep.sources import DEFAULT_SOURCE, FieldMap, load_source, sha256_file
 from data_prep.templates import DEFAULT_TEMPLATE, get_template
-from data_prep.text import words
 from data_prep.writer import write_parquet
 
 MANIFEST_VERSION = 1
@@ -91,7 +90,8 @@ def _options_record(options: BuildOptions) -> dict[str, Any]:
 
 
 def build(options: BuildOptions, progress: bool = False) -> dict[str, Any]:
-    """Build ``train.parquet``, ``val.parquet`` and ``manifest.json`` in ``options.out``; return the manifest.
+    """Build ``train.parquet``, ``val.parquet`` and ``manifest.json`` in ``options.out``; return the manifest as
+    written (JSON types).
 
     Raises:
         DataPrepError: bad options or input; the message names the option, file, row or field.
@@ -110,7 +110,7 @@ def build(options: BuildOptions, progress: bool = False) -> dict[str, Any]:
         benchmark_problems = load_benchmark_problems(options.benchmark_dir, options.benchmarks)
         benchmark_counts = {name: len(texts) for name, texts in benchmark_problems.items()}
         index = NgramIndex(
-            {name: map(words, texts) for name, texts in benchmark_problems.items()},
+            benchmark_problems,
             options.ngram,
             options.boilerplate_problems,
         )
@@ -154,6 +154,7 @@ def build(options: BuildOptions, progress: bool = False) -> dict[str, Any]:
             for name, rows in ((TRAIN_FILE, train), (VAL_FILE, val))
         },
     }
-    (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return manifest
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    (out / MANIFEST_FILE).write_text(text, encoding="utf-8")
+    return json.loads(text)
 

@@ -1,15 +1,17 @@
 """Decontamination: drop training problems that share a word n-gram with any evaluation problem.
 
-Texts are compared as normalised words (:func:`data_prep.text.words`). A text with at least ``n`` words contributes
-all its n-grams; a shorter text contributes its whole word sequence as one gram, so a short benchmark problem is
-still caught when a training problem is word-for-word the same.
+Texts are compared under two tokenisations, and a shared n-gram under either counts: the normalised words of
+:func:`data_prep.text.words` (``\\dfrac`` = ``\\frac``, sizing macros and ``$`` dropped) and the plain lower-cased
+alphanumeric runs of :func:`data_prep.text.plain_words` (macros kept). Each catches near-copies the other misses:
+``\\left\\{`` against ``\\{`` shortens a shared run under the first, ``\\dfrac`` against ``\\frac`` breaks it under
+the second. A text with at least ``n`` words contributes all its n-grams; a shorter text contributes its whole word
+sequence as one gram, so a short benchmark problem is still caught when a training problem is word-for-word the same.
 
 By default every n-gram counts, so no kept problem shares any n-gram with a benchmark. That also removes problems
 that share only answer-format boilerplate with a competition problem ("... where m and n are relatively prime
 positive integers. Find m+n." is a 13-gram of many unrelated AIME problems). With ``boilerplate_problems=k > 0``
 an n-gram found in k or more distinct benchmark problems is ignored; a real near-copy still shares the problem's
-own n-grams and is caught.
-"""
+own n-grams and is caught."""
 
 from __future__ import annotations
 
@@ -18,9 +20,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from data_prep.records import DataPrepError
+from data_prep.text import plain_words, words
 
 DEFAULT_NGRAM = 13
 DEFAULT_BOILERPLATE_PROBLEMS = 0
+
+
+def text_ngrams(text: str, n: int) -> set[tuple[str, ...]]:
+    """The n-grams of ``text`` under both tokenisations (normalised and plain words)."""
+    return {*ngrams(words(text), n), *ngrams(plain_words(text), n)}
 
 
 def ngrams(words: Sequence[str], n: int) -> Iterable[tuple[str, ...]]:
@@ -41,7 +49,7 @@ class NgramIndex:
 
     def __init__(
         self,
-        benchmark_words: Mapping[str, Iterable[Sequence[str]]],
+        benchmark_texts: Mapping[str, Iterable[str]],
         n: int = DEFAULT_NGRAM,
         boilerplate_problems: int = DEFAULT_BOILERPLATE_PROBLEMS,
     ) -> None:
@@ -50,12 +58,12 @@ class NgramIndex:
         if boilerplate_problems < 0:
             raise DataPrepError(f"--boilerplate-problems must be 0 or more, got {boilerplate_problems}")
         self.n = n
-        self.benchmarks = tuple(benchmark_words)
+        self.benchmarks = tuple(benchmark_texts)
         self.owners: dict[tuple[str, ...], tuple[str, ...]] = {}
         problems_with: Counter[tuple[str, ...]] = Counter()
-        for name, texts in benchmark_words.items():
-            for words in texts:
-                grams = set(ngrams(words, n))
+        for name, texts in benchmark_texts.items():
+            for text in texts:
+                grams = text_ngrams(text, n)
                 problems_with.update(grams)
                 for gram in grams:
                     names = self.owners.get(gram, ())
@@ -67,11 +75,12 @@ class NgramIndex:
             del self.owners[gram]
         self.boilerplate = len(common)
 
-    def match(self, words: Sequence[str]) -> tuple[str, ...]:
-        """The benchmarks sharing at least one n-gram with ``words`` (given order); ``()`` when none does."""
-        if self.owners.keys().isdisjoint(ngrams(words, self.n)):
+    def match(self, text: str) -> tuple[str, ...]:
+        """The benchmarks sharing at least one n-gram with ``text`` (given order); ``()`` when none does."""
+        grams = text_ngrams(text, self.n)
+        if self.owners.keys().isdisjoint(grams):
             return ()
-        found = {name for gram in ngrams(words, self.n) for name in self.owners.get(gram, ())}
+        found = {name for gram in grams for name in self.owners.get(gram, ())}
         return tuple(name for name in self.benchmarks if name in found)
 
 

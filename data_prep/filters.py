@@ -20,7 +20,7 @@ from data_prep.answer_check import SELF_CHECK_FAILED, UNPARSEABLE, check_golds
 from data_prep.checkable import single_answer_problem
 from data_prep.decontaminate import NgramIndex
 from data_prep.records import DataPrepError, Dropped, Problem
-from data_prep.text import exact_key, words
+from data_prep.text import exact_key, near_key
 
 FILTERS = (
     "invalid_row",
@@ -140,13 +140,12 @@ def apply_filters(
             _drop(report, "exact_duplicate", problem, "same text as an earlier problem")
             continue
         seen_exact.add(exact)
-        problem_words = words(problem.problem)
-        near = " ".join(problem_words)
+        near = near_key(problem.problem)
         if near in seen_near:
             _drop(report, "near_duplicate", problem, "same normalised text as an earlier problem")
             continue
         seen_near.add(near)
-        benchmarks = index.match(problem_words) if index is not None else ()
+        benchmarks = index.match(problem.problem) if index is not None else ()
         if benchmarks:
             report.contaminated_by_benchmark.update(benchmarks)
             _drop(report, "contaminated", problem, f"shares a {index.n}-gram with {', '.join(benchmarks)}")

@@ -36,6 +36,12 @@ def words(text: str) -> list[str]:
     return _NON_WORD.sub(" ", _LATEX_NOISE.sub(" ", text)).split()
 
 
+def plain_words(text: str) -> list[str]:
+    """Lower-cased runs of ``[0-9a-z]``, LaTeX macros kept as words: ``"$\\left\\{1\\right\\}$"`` ->
+    ``["left", "1", "right"]``."""
+    return _NON_WORD.sub(" ", text.lower()).split()
+
+
 def near_key(text: str) -> str:
     """Key for near duplicates: the normalised words joined by single spaces (see :func:`words`)."""
     return " ".join(words(text))
