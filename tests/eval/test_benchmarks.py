@@ -21,11 +21,6 @@ EXPECTED_ROWS = {
 }
 
 
-@pytest.fixture(scope="module")
-def benchmarks_dir(shared_data_dir: Path) -> Path:
-    return shared_data_dir / "benchmarks"
-
-
 @pytest.mark.parametrize("name", sorted(EXPECTED_ROWS))
 def test_every_shared_benchmark_loads_with_its_expected_row_count_and_unique_ids(name: str, benchmarks_dir: Path):
     problems = load_benchmark(name, benchmarks_dir)

@@ -1,0 +1,84 @@
+"""The whole `python -m eval run` pipeline on CPU: tiny local model, HF backend, real benchmark files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.cli import main
+from eval.records import SampleRecord
+
+RUN_ARGS = [
+    "--benchmarks", "aime25,amc23", "--limit", "2", "--n", "2", "--max-tokens", "8", "--backend", "hf",
+    "--batch-size", "4", "--workers", "1", "--no-progress",
+]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tiny_actor: Path, benchmarks_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pipeline") / "run"
+    args = ["run", "--model", str(tiny_actor), "--data-dir", str(benchmarks_dir), "--out", str(out), *RUN_ARGS]
+    assert main(args) == 0
+    return out
+
+
+def test_run_writes_one_scored_record_per_problem_and_sample(run_dir: Path):
+    rows = [json.loads(line) for line in (run_dir / "samples.jsonl").open()]
+    assert set(rows[0]) == set(SampleRecord.__dataclass_fields__)
+    keys = {(row["benchmark"], row["problem_id"], row["sample_index"]) for row in rows}
+    assert keys == {(b, p, i) for b in ("aime25", "amc23") for p in ("0", "1") for i in (0, 1)}
+    assert {row["finish_reason"] for row in rows} <= {"stop", "length"}
+    assert all(row["prompt"].startswith("<|im_start|>user\n") for row in rows)  # chat template on by default
+    assert {row["gold"] for row in rows if row["benchmark"] == "amc23"} == {"27", "36"}
+
+
+def test_run_writes_results_json_markdown_table_and_chart(run_dir: Path):
+    results = json.loads((run_dir / "results.json").read_text())
+    assert list(results["benchmarks"]) == ["aime25", "amc23"]
+    for metrics in (*results["benchmarks"].values(), results["overall"]):
+        assert {"avg@2", "pass@1", "pass@2", "maj@2", "no_answer", "truncated"} <= set(metrics)
+        assert 0.0 <= metrics["avg@2"] <= 1.0
+    assert results["benchmarks"]["aime25"]["num_samples"] == 4
+    assert results["run"]["sampling"]["n"] == 2 and results["run"]["chat_template"] is True
+    table = (run_dir / "results.md").read_text()
+    assert "| aime25 | 2 | 4 |" in table and "| overall |" in table
+    assert (run_dir / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rerunning_a_finished_run_generates_nothing_and_keeps_results(run_dir: Path, tiny_actor: Path,
+                                                                     benchmarks_dir: Path):
+    before = (run_dir / "samples.jsonl").read_bytes()
+    results = json.loads((run_dir / "results.json").read_text())
+    args = ["run", "--model", str(tiny_actor), "--data-dir", str(benchmarks_dir), "--out", str(run_dir), *RUN_ARGS]
+    assert main(args) == 0
+    assert (run_dir / "samples.jsonl").read_bytes() == before
+    assert json.loads((run_dir / "results.json").read_text()) == results
+
+
+def test_rerun_with_different_settings_is_refused_naming_the_setting(run_dir: Path, tiny_actor: Path,
+                                                                    benchmarks_dir: Path, capsys):
+    args = ["run", "--model", str(tiny_actor), "--data-dir", str(benchmarks_dir), "--out", str(run_dir), *RUN_ARGS]
+    args[args.index("--n") + 1] = "3"
+    assert main(args) == 2
+    assert "sampling.n: stored 2, now 3" in capsys.readouterr().err
+
+
+def test_compare_prints_runs_side_by_side_and_writes_a_chart(run_dir: Path, tmp_path: Path, capsys):
+    assert main(["compare", str(run_dir), str(run_dir), "--png", str(tmp_path / "cmp.png")]) == 0
+    out = capsys.readouterr().out
+    assert "| benchmark |" in out and "| aime25 |" in out and "| overall |" in out
+    assert (tmp_path / "cmp.png").stat().st_size > 0
+
+
+def test_score_rescoring_a_runs_samples_gives_the_same_metrics(run_dir: Path, tmp_path: Path):
+    args = [
+        "score", "--responses", str(run_dir / "samples.jsonl"), "--benchmark-field", "benchmark",
+        "--id-field", "problem_id", "--sample-field", "sample_index", "--gold-field", "gold", "--out",
+        str(tmp_path / "rescored"), "--workers", "1", "--no-progress",
+    ]
+    assert main(args) == 0
+    rescored = json.loads((tmp_path / "rescored" / "results.json").read_text())
+    original = json.loads((run_dir / "results.json").read_text())
+    assert rescored["benchmarks"] == original["benchmarks"]

@@ -1,0 +1,109 @@
+"""A killed run restarted with the same settings loses no finished sample and finishes with identical results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.generation import Completion, GenerationRequest, SamplingConfig
+from eval.records import SAMPLES_FILE
+from eval.runner import RunSettings, run_eval
+
+
+class Killed(RuntimeError):
+    """Stands in for the process being killed."""
+
+
+class CountingBackend:
+    """Wraps a backend; records every call and raises :class:`Killed` on call number ``fail_on_call``."""
+
+    name = "hf"
+
+    def __init__(self, inner, fail_on_call: int | None = None) -> None:
+        self.inner = inner
+        self.tokenizer = inner.tokenizer
+        self.fail_on_call = fail_on_call
+        self.calls: list[list[GenerationRequest]] = []
+
+    def generate(self, requests: list[GenerationRequest], sampling: SamplingConfig) -> list[list[Completion]]:
+        self.calls.append(requests)
+        if len(self.calls) == self.fail_on_call:
+            raise Killed
+        return self.inner.generate(requests, sampling)
+
+
+def _settings(benchmarks_dir: Path, tiny_actor: Path, temperature: float) -> RunSettings:
+    return RunSettings(
+        model=str(tiny_actor),
+        benchmarks=("aime25", "amc23"),
+        sampling=SamplingConfig(n=2, temperature=temperature, top_p=0.9, max_tokens=6, seed=7),
+        template="base",
+        chat_template=True,
+        backend="hf",
+        limit=3,
+        data_dir=str(benchmarks_dir),
+    )
+
+
+def _run(settings: RunSettings, out: Path, backend: CountingBackend) -> dict:
+    return run_eval(settings, out, lambda: backend, chunk_problems=2, workers=1, show_progress=False)
+
+
+def _lines(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / SAMPLES_FILE).open()]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory, hf_backend, benchmarks_dir: Path, tiny_actor: Path) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("resume") / "uninterrupted"
+    results = _run(_settings(benchmarks_dir, tiny_actor, 1.0), out, CountingBackend(hf_backend))
+    return out, results
+
+
+def test_run_killed_after_two_chunks_resumes_without_regenerating_and_matches(
+    uninterrupted, hf_backend, benchmarks_dir: Path, tiny_actor: Path, tmp_path: Path
+):
+    settings = _settings(benchmarks_dir, tiny_actor, 1.0)
+    out = tmp_path / "killed"
+    first = CountingBackend(hf_backend, fail_on_call=3)
+    with pytest.raises(Killed):
+        _run(settings, out, first)
+    assert len(_lines(out)) == 2 * 2 * 2  # two finished chunks of 2 problems x 2 samples, flushed
+    second = CountingBackend(hf_backend)
+    results = _run(settings, out, second)
+    assert [len(call) for call in second.calls] == [2]  # only the 2 problems of the third chunk
+    reference_dir, reference = uninterrupted
+    assert results["benchmarks"] == reference["benchmarks"]
+    assert _lines(out) == _lines(reference_dir)
+
+
+def test_a_torn_last_line_is_discarded_and_its_sample_regenerated(
+    hf_backend, benchmarks_dir: Path, tiny_actor: Path, tmp_path: Path
+):
+    settings = _settings(benchmarks_dir, tiny_actor, 0.0)  # greedy: a regenerated sample is identical
+    out = tmp_path / "torn"
+    complete = _run(settings, out, CountingBackend(hf_backend))
+    full = (out / SAMPLES_FILE).read_bytes()
+    (out / SAMPLES_FILE).write_bytes(full[:-25])  # the writer died in the middle of the last line
+    again = CountingBackend(hf_backend)
+    with pytest.warns(UserWarning, match="torn last line"):
+        results = _run(settings, out, again)
+    assert [[r.num_samples for r in call] for call in again.calls] == [[1]]  # just the torn sample
+    assert (out / SAMPLES_FILE).read_bytes() == full
+    assert results["benchmarks"] == complete["benchmarks"]
+
+
+def test_a_corrupt_line_before_the_last_is_an_error_naming_file_and_line(
+    hf_backend, benchmarks_dir: Path, tiny_actor: Path, tmp_path: Path
+):
+    settings = _settings(benchmarks_dir, tiny_actor, 0.0)
+    out = tmp_path / "corrupt"
+    with pytest.raises(Killed):
+        _run(settings, out, CountingBackend(hf_backend, fail_on_call=2))
+    lines = (out / SAMPLES_FILE).read_text().splitlines(keepends=True)
+    lines[1] = "{not json\n"
+    (out / SAMPLES_FILE).write_text("".join(lines))
+    with pytest.raises(ValueError, match=r"samples\.jsonl:2: not a sample record"):
+        _run(settings, out, CountingBackend(hf_backend))
