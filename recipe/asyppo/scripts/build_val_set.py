@@ -1,0 +1,68 @@
+"""Build the validation parquet of the paper's six benchmarks for avg@4 validation during training.
+
+``python -m recipe.asyppo.scripts.build_val_set --out DATA_DIR/val_paper6.parquet [--benchmark-dir DIR]``
+
+Rows use verl's RL schema (``data_prep.writer``) with ``data_source`` = the benchmark name, so verl logs validation
+scores per benchmark (``val-core/<benchmark>/...``). Prompts use the same template as the training set
+(``data_prep.templates``), gold answers come from ``eval.benchmarks.load_benchmark``. Without ``--benchmark-dir`` the
+benchmarks load from the Hugging Face Hub.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from data_prep.records import Problem
+from data_prep.templates import DEFAULT_TEMPLATE, get_template
+from data_prep.writer import write_parquet
+from eval.benchmarks import load_benchmark, resolve_benchmark_names
+
+SPLIT = "test"
+
+
+def benchmark_problems(names: list[str], benchmark_dir: Path | None) -> list[Problem]:
+    """Every problem of ``names`` in order, as training-set records with ``source`` = benchmark name.
+
+    ``index`` is the row position within its benchmark and ``source_id`` the benchmark's own problem id.
+    """
+    problems: list[Problem] = []
+    for name in names:
+        for index, item in enumerate(load_benchmark(name, benchmark_dir)):
+            problems.append(Problem(source=name, index=index, problem=item.problem, answer=item.gold,
+                                    source_id=item.id))
+    return problems
+
+
+def build_val_set(out: Path, benchmarks: str = "paper", benchmark_dir: Path | None = None,
+                  template: str = DEFAULT_TEMPLATE) -> Counter:
+    """Write the validation parquet to ``out``; return the number of rows per benchmark."""
+    problems = benchmark_problems(resolve_benchmark_names(benchmarks), benchmark_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_parquet(problems, get_template(template), SPLIT, out)
+    return Counter(problem.source for problem in problems)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.scripts.build_val_set", description=__doc__.split(
+        "\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="output parquet file")
+    parser.add_argument("--benchmarks", default="paper", help="comma list or alias (default: paper, the six sets)")
+    parser.add_argument("--benchmark-dir", type=Path, help="directory with <benchmark>/test.jsonl (default: Hub)")
+    parser.add_argument("--template", default=DEFAULT_TEMPLATE, help=f"prompt template (default {DEFAULT_TEMPLATE})")
+    args = parser.parse_args(argv)
+    try:
+        counts = build_val_set(args.out, args.benchmarks, args.benchmark_dir, args.template)
+    except (ValueError, KeyError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for name, count in counts.items():
+        print(f"{name}: {count} problems")
+    print(f"wrote {sum(counts.values())} rows to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+# Shared settings of every AsyPPO / symmetric PPO / GRPO launch script (sourced, not run).
+#
+# A run script picks the actor preset and the algorithm; everything else comes from here, so runs of one actor size
+# differ only in the algorithm keys. Every variable can be overridden from the environment, e.g.
+#   NNODES=2 GPUS_PER_NODE=8 bash recipe/asyppo/scripts/run_qwen3_8b_asyppo.sh
+# and extra hydra overrides can follow the script's arguments:
+#   bash recipe/asyppo/scripts/run_qwen3_4b_asyppo.sh --dry-run trainer.total_epochs=1
+#
+# Sources for the values below. "PAPER" = stated in AsyPPO (Liu et al., arXiv 2510.01656,
+# https://arxiv.org/html/2510.01656v2): the 5,000-problem training set, Qwen3-{4,8,14}B-Base actors with two
+# mini-critics (0.6B for 4B; 1.7B for 8B; 1.7B and 4B for 14B), disjoint response shards per critic, advantage masking
+# of the lowest 20% critic-std tokens and entropy filtering of the highest 20%, avg@4 on six math benchmarks,
+# and an off-policy ratio of 8 (Figure 1 caption). Every value marked "OUR CHOICE" is not stated in the parts of
+# the paper we could read; it is a documented default, not a reproduction of the authors' setting.
+
+ASYPPO_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ASYPPO_REPO_ROOT="$(cd "${ASYPPO_SCRIPTS_DIR}/../../.." && pwd)"
+
+# ---- paths and machines -------------------------------------------------------------------------------------------
+# Local model directories, e.g. `huggingface-cli download Qwen/Qwen3-8B-Base --local-dir $MODEL_ROOT/Qwen3-8B-Base`.
+: "${MODEL_ROOT:=${HOME}/models}"
+# `python -m data_prep build --out $DATA_DIR` (train.parquet, the 5k set) and
+# `python -m recipe.asyppo.scripts.build_val_set --out $DATA_DIR/val_paper6.parquet` (six benchmarks).
+: "${DATA_DIR:=${HOME}/data/asyppo}"
+: "${TRAIN_FILES:=${DATA_DIR}/train.parquet}"
+: "${VAL_FILES:=${DATA_DIR}/val_paper6.parquet}"
+: "${GPUS_PER_NODE:=8}"                 # OUR CHOICE: 8 x 80 GB GPUs per node
+: "${NNODES:=}"                         # empty: the actor preset's default (1 node; 2 for the 14B actor)
+# Multi-node: start a Ray cluster (`ray start --head` on one node, `ray start --address=HEAD:6379` on the others)
+# and set RAY_ADDRESS=http://HEAD:8265; the script then submits with `ray job submit` as verl documents.
+: "${RAY_ADDRESS:=}"
+: "${PROJECT_NAME:=asyppo}"
+: "${LOGGER:=[console,wandb]}"
+: "${SEED:=42}"                         # OUR CHOICE
+
+# ---- data and rollout ---------------------------------------------------------------------------------------------
+: "${TRAIN_BATCH_SIZE:=128}"            # OUR CHOICE: prompts per step
+: "${GROUP_SIZE:=8}"                    # OUR CHOICE: responses per prompt (rollout.n); must divide by NUM_CRITICS
+: "${PPO_MINI_BATCH_SIZE:=16}"          # PAPER: off-policy ratio 8 = TRAIN_BATCH_SIZE / PPO_MINI_BATCH_SIZE updates
+: "${PPO_EPOCHS:=1}"                    # OUR CHOICE: each sample used once; the reuse is the 8 mini-batch updates
+: "${MAX_PROMPT_LENGTH:=1024}"          # OUR CHOICE
+: "${MAX_RESPONSE_LENGTH:=8192}"        # OUR CHOICE
+: "${TEMPERATURE:=1.0}"                 # OUR CHOICE: training rollouts
+: "${TOP_P:=1.0}"                       # OUR CHOICE
+: "${VAL_N:=4}"                         # PAPER: avg@4
+: "${VAL_TEMPERATURE:=0.6}"             # OUR CHOICE: validation sampling
+: "${VAL_TOP_P:=0.95}"                  # OUR CHOICE
+: "${ROLLOUT_GPU_MEMORY_UTILIZATION:=0.5}"  # OUR CHOICE (verl's default)
+
+# ---- optimisation ------------------------------------------------------------------------------------------------
+: "${ACTOR_LR:=1e-6}"                   # OUR CHOICE (verl's default)
+: "${CRITIC_LR:=1e-5}"                  # OUR CHOICE (verl's default)
+: "${CLIP_RATIO:=0.2}"                  # OUR CHOICE: symmetric PPO clip
+: "${ENTROPY_COEFF:=0.001}"             # OUR CHOICE: small bonus so that entropy filtering has something to filter
+: "${GAMMA:=1.0}"                       # OUR CHOICE
+: "${LAM:=1.0}"                         # OUR CHOICE (asyppo.lam_actor / lam_critic fall back to it)
+: "${TOTAL_EPOCHS:=10}"                 # OUR CHOICE: 10 passes over 5,000 problems = 390 steps at 128 prompts
+: "${TEST_FREQ:=10}"                    # OUR CHOICE: validate every 10 steps (and before training)
+: "${SAVE_FREQ:=50}"                    # OUR CHOICE
+# Micro-batch token budgets per GPU (dynamic batch size): OUR CHOICE, 2x (and for critics 4x) the longest sequence.
+: "${ACTOR_TOKENS_PER_GPU:=$(( 2 * (MAX_PROMPT_LENGTH + MAX_RESPONSE_LENGTH) ))}"
+: "${CRITIC_TOKENS_PER_GPU:=$(( 2 * ACTOR_TOKENS_PER_GPU ))}"
+
+# ---- AsyPPO switches (ablations) ----------------------------------------------------------------------------------
+: "${NUM_CRITICS:=2}"                   # PAPER: two mini-critics
+: "${CRITIC_MODEL_PATHS:=}"             # comma list, one path per critic (heterogeneous critics); empty: CRITIC_MODEL
+: "${CRITIC_SHARD:=response}"           # PAPER: each critic gets a disjoint share of every prompt's responses
+: "${VALUE_AGGREGATION:=mean}"          # PAPER: GAE on the critics' mean value (ablation: min)
+: "${ADV_MASK:=true}"                   # PAPER: advantage masking on
+: "${ADV_MASK_RATIO:=0.2}"              # PAPER: k = 20% lowest critic std
+: "${ENTROPY_FILTER:=true}"             # PAPER: entropy filtering on
+: "${ENTROPY_FILTER_RATIO:=0.2}"        # PAPER: h = 20% highest critic std
+
+usage() {
+  cat <<EOF
+usage: bash $(basename "${0}") [--dry-run | --print-overrides] [hydra overrides...]
+  (no flag)          launch training (locally, or with 'ray job submit' when RAY_ADDRESS is set)
+  --dry-run          print the resolved config and validate it (verl dataclasses, batch divisibility, asyppo keys)
+  --print-overrides  print the hydra overrides this script passes, one per line
+Settings and ablation switches: environment variables documented in ${ASYPPO_SCRIPTS_DIR}/common.sh
+EOF
+}
+
+# use_actor NAME: the per-actor preset (model, rollout tensor parallelism, default node count); same for all algorithms.
+use_actor() {
+  ACTOR_NAME="$1"
+  case "${ACTOR_NAME}" in
+    Qwen3-4B-Base)  _ROLLOUT_TP=1; _NNODES=1 ;;  # OUR CHOICE
+    Qwen3-8B-Base)  _ROLLOUT_TP=2; _NNODES=1 ;;  # OUR CHOICE
+    Qwen3-14B-Base) _ROLLOUT_TP=4; _NNODES=2 ;;  # OUR CHOICE: symmetric PPO with a 14B critic needs 16 GPUs (cost model)
+    *) echo "use_actor: unknown actor preset '${ACTOR_NAME}'" >&2; return 1 ;;
+  esac
+  : "${ACTOR_MODEL:=${MODEL_ROOT}/${ACTOR_NAME}}"
+  : "${ROLLOUT_TP:=${_ROLLOUT_TP}}"
+  NNODES="${NNODES:-${_NNODES}}"
+}
+
+_critic_paths_override() {
+  if [[ -z "${CRITIC_MODEL_PATHS}" ]]; then
+    echo "asyppo.critic_model_paths=null"
+  else
+    echo "asyppo.critic_model_paths=[${CRITIC_MODEL_PATHS}]"
+  fi
+}
+
+# build_overrides: fill OVERRIDES from ALGORITHM (asyppo | ppo | grpo), the actor preset and the settings above.
+build_overrides() {
+  local asyppo_enable adv_estimator critic_enable critic_model
+  case "${ALGORITHM}" in
+    asyppo) asyppo_enable=true;  adv_estimator=gae;  critic_enable=null;  critic_model="${CRITIC_MODEL}" ;;
+    ppo)    asyppo_enable=false; adv_estimator=gae;  critic_enable=null;  critic_model="${ACTOR_MODEL}" ;;
+    grpo)   asyppo_enable=false; adv_estimator=grpo; critic_enable=false; critic_model="${ACTOR_MODEL}" ;;
+    *) echo "build_overrides: ALGORITHM must be asyppo, ppo or grpo, got '${ALGORITHM}'" >&2; return 1 ;;
+  esac
+  OVERRIDES=(
+    # the algorithm keys: the only ones that differ between runs of one actor size
+    "asyppo.enable=${asyppo_enable}"
+    "algorithm.adv_estimator=${adv_estimator}"
+    "critic.enable=${critic_enable}"
+    "critic.model.path=${critic_model}"
+    "trainer.experiment_name=${EXPERIMENT_NAME}"
+    # data
+    "data.train_files=${TRAIN_FILES}"
+    "data.val_files=${VAL_FILES}"
+    "data.train_batch_size=${TRAIN_BATCH_SIZE}"
+    "data.max_prompt_length=${MAX_PROMPT_LENGTH}"
+    "data.max_response_length=${MAX_RESPONSE_LENGTH}"
+    "data.filter_overlong_prompts=true"
+    "data.truncation=error"
+    "data.seed=${SEED}"
+    # actor
+    "actor_rollout_ref.model.path=${ACTOR_MODEL}"
+    "actor_rollout_ref.model.use_remove_padding=true"
+    "actor_rollout_ref.model.enable_gradient_checkpointing=true"
+    "actor_rollout_ref.actor.optim.lr=${ACTOR_LR}"
+    "actor_rollout_ref.actor.ppo_mini_batch_size=${PPO_MINI_BATCH_SIZE}"
+    "actor_rollout_ref.actor.ppo_epochs=${PPO_EPOCHS}"
+    "actor_rollout_ref.actor.use_dynamic_bsz=true"
+    "actor_rollout_ref.actor.ppo_max_token_len_per_gpu=${ACTOR_TOKENS_PER_GPU}"
+    "actor_rollout_ref.actor.clip_ratio_low=${CLIP_RATIO}"
+    "actor_rollout_ref.actor.clip_ratio_high=${CLIP_RATIO}"
+    "actor_rollout_ref.actor.entropy_coeff=${ENTROPY_COEFF}"
+    "actor_rollout_ref.actor.use_kl_loss=false"
+    "actor_rollout_ref.actor.loss_agg_mode=token-mean"
+    # rollout and avg@4 validation
+    "actor_rollout_ref.rollout.name=vllm"
+    "actor_rollout_ref.rollout.n=${GROUP_SIZE}"
+    "actor_rollout_ref.rollout.temperature=${TEMPERATURE}"
+    "actor_rollout_ref.rollout.top_p=${TOP_P}"
+    "actor_rollout_ref.rollout.tensor_model_parallel_size=${ROLLOUT_TP}"
+    "actor_rollout_ref.rollout.gpu_memory_utilization=${ROLLOUT_GPU_MEMORY_UTILIZATION}"
+    "actor_rollout_ref.rollout.val_kwargs.n=${VAL_N}"
+    "actor_rollout_ref.rollout.val_kwargs.do_sample=true"
+    "actor_rollout_ref.rollout.val_kwargs.temperature=${VAL_TEMPERATURE}"
+    "actor_rollout_ref.rollout.val_kwargs.top_p=${VAL_TOP_P}"
+    # critic(s); unused by GRPO
+    "critic.optim.lr=${CRITIC_LR}"
+    "critic.ppo_max_token_len_per_gpu=${CRITIC_TOKENS_PER_GPU}"
+    "critic.model.use_remove_padding=true"
+    "critic.model.enable_gradient_checkpointing=true"
+    # advantage
+    "algorithm.gamma=${GAMMA}"
+    "algorithm.lam=${LAM}"
+    "algorithm.use_kl_in_reward=false"
+    # AsyPPO switches; ignored when asyppo.enable=false
+    "asyppo.num_critics=${NUM_CRITICS}"
+    "$(_critic_paths_override)"
+    "asyppo.critic_shard=${CRITIC_SHARD}"
+    "asyppo.value_aggregation=${VALUE_AGGREGATION}"
+    "asyppo.adv_mask=${ADV_MASK}"
+    "asyppo.adv_mask_ratio=${ADV_MASK_RATIO}"
+    "asyppo.entropy_filter=${ENTROPY_FILTER}"
+    "asyppo.entropy_filter_ratio=${ENTROPY_FILTER_RATIO}"
+    # trainer
+    "trainer.project_name=${PROJECT_NAME}"
+    "trainer.logger=${LOGGER}"
+    "trainer.nnodes=${NNODES}"
+    "trainer.n_gpus_per_node=${GPUS_PER_NODE}"
+    "trainer.total_epochs=${TOTAL_EPOCHS}"
+    "trainer.test_freq=${TEST_FREQ}"
+    "trainer.save_freq=${SAVE_FREQ}"
+    "trainer.val_before_train=true"
+  )
+}
+
+# launch [--dry-run | --print-overrides] [hydra overrides...]: needs ALGORITHM, EXPERIMENT_NAME, use_actor, and for
+# asyppo CRITIC_MODEL.
+launch() {
+  local mode=run
+  local extra=()
+  local arg
+  for arg in "$@"; do
+    case "${arg}" in
+      --dry-run) mode=dry-run ;;
+      --print-overrides) mode=print ;;
+      -h|--help) usage; return 0 ;;
+      --*) echo "unknown option '${arg}'" >&2; usage >&2; return 2 ;;
+      *) extra+=("${arg}") ;;
+    esac
+  done
+  build_overrides || return 1
+  OVERRIDES+=("${extra[@]}")
+  case "${mode}" in
+    print)
+      printf '%s\n' "${OVERRIDES[@]}" ;;
+    dry-run)
+      (cd "${ASYPPO_REPO_ROOT}" && python3 -m recipe.asyppo.scripts.check_config "${OVERRIDES[@]}") ;;
+    run)
+      if [[ -n "${RAY_ADDRESS}" ]]; then
+        ray job submit --address "${RAY_ADDRESS}" \
+          --runtime-env-json "{\"working_dir\": \"${ASYPPO_REPO_ROOT}\", \"excludes\": [\".git\", \"checkpoints\", \"outputs\"]}" \
+          -- python3 -m recipe.asyppo.main_asyppo "${OVERRIDES[@]}"
+      elif [[ "${NNODES}" -gt 1 ]]; then
+        echo "NNODES=${NNODES} needs a Ray cluster: start one and set RAY_ADDRESS=http://HEAD:8265" >&2
+        return 1
+      else
+        (cd "${ASYPPO_REPO_ROOT}" && python3 -m recipe.asyppo.main_asyppo "${OVERRIDES[@]}")
+      fi ;;
+  esac
+}

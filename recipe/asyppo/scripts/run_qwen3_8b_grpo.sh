@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# GRPO baseline: Qwen3-8B-Base actor, no critic.
+# Settings: common.sh (shared by every script; only the algorithm keys differ between runs of one actor size).
+# Usage: bash run_qwen3_8b_grpo.sh [--dry-run | --print-overrides] [hydra overrides...]
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+use_actor Qwen3-8B-Base
+ALGORITHM=grpo
+: "${EXPERIMENT_NAME:=qwen3-8b-base_grpo}"
+launch "$@"

@@ -1,0 +1,212 @@
+"""Launch scripts: each resolves to a valid verl config, baselines differ from AsyPPO only in the algorithm keys.
+
+Model paths point at tiny local models (``MODEL_ROOT`` holds links named like the Qwen3 checkpoints), since verl's
+config validation reads each model's config.json and tokenizer. Each script's overrides come from the script itself
+(``--print-overrides``, pure bash) and are composed and validated in this process with the same function that
+``--dry-run`` runs; one script runs its real ``--dry-run`` end to end to show the two agree.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from omegaconf import OmegaConf
+
+from recipe.asyppo.config import AsyPPOConfigError
+from recipe.asyppo.cost.__main__ import DEFAULTS as COST_DEFAULTS
+from recipe.asyppo.scripts.build_val_set import build_val_set
+from recipe.asyppo.scripts.check_config import composed_and_validated
+
+SCRIPTS_DIR = Path(__file__).resolve().parents[2] / "recipe" / "asyppo" / "scripts"
+SCRIPTS = sorted(path.name for path in SCRIPTS_DIR.glob("run_*.sh"))
+ACTORS = {"4b": "Qwen3-4B-Base", "8b": "Qwen3-8B-Base", "14b": "Qwen3-14B-Base"}
+# The run name, and the keys that interpolate it.
+NAME_KEYS = {"trainer.experiment_name", "trainer.default_local_dir", "actor_rollout_ref.rollout.trace.experiment_name"}
+
+
+@pytest.fixture(scope="module")
+def model_root(tiny_models, tmp_path_factory) -> Path:
+    """A directory of links named like the Qwen3 checkpoints: actors to the tiny actor, critics to the tiny critic."""
+    actor, critic = tiny_models
+    root = tmp_path_factory.mktemp("models")
+    for name in ("Qwen3-4B-Base", "Qwen3-8B-Base", "Qwen3-14B-Base"):
+        (root / name).symlink_to(actor)
+    for name in ("Qwen3-0.6B-Base", "Qwen3-1.7B-Base"):
+        (root / name).symlink_to(critic)
+    return root
+
+
+def script_env(model_root: Path, **settings: str) -> dict[str, str]:
+    """The environment the scripts run in: tiny models, a fixed data dir, no Ray cluster, and ``settings``."""
+    keep = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "PYTHONPATH", "LANG")}
+    return {**keep, "MODEL_ROOT": str(model_root), "DATA_DIR": "/data/asyppo", "RAY_ADDRESS": "", **settings}
+
+
+def run_script(script: str, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(SCRIPTS_DIR / script), *args], env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def overrides_of(script: str, env: dict[str, str]) -> list[str]:
+    result = run_script(script, ["--print-overrides"], env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
+    flat: dict[str, object] = {}
+    for key, value in tree.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, path + "."))
+        else:
+            flat[path] = value
+    return flat
+
+
+@pytest.fixture(scope="module")
+def resolved(model_root) -> dict[str, dict[str, object]]:
+    """Script name -> its validated, resolved config, flattened to dotted keys."""
+    env = script_env(model_root)
+    return {
+        script: flatten(OmegaConf.to_container(composed_and_validated(overrides_of(script, env))))
+        for script in SCRIPTS
+    }
+
+
+def differing_keys(a: dict[str, object], b: dict[str, object]) -> set[str]:
+    return {key for key in a.keys() | b.keys() if a.get(key) != b.get(key)}
+
+
+def test_there_is_an_asyppo_ppo_and_grpo_script_for_every_paper_actor_size():
+    assert SCRIPTS == [
+        "run_qwen3_14b_asyppo_1.7b.sh", "run_qwen3_14b_asyppo_4b.sh", "run_qwen3_14b_grpo.sh", "run_qwen3_14b_ppo.sh",
+        "run_qwen3_4b_asyppo.sh", "run_qwen3_4b_grpo.sh", "run_qwen3_4b_ppo.sh",
+        "run_qwen3_8b_asyppo.sh", "run_qwen3_8b_grpo.sh", "run_qwen3_8b_ppo.sh",
+    ]
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_script_resolves_to_a_valid_verl_config(resolved, script):
+    config = resolved[script]
+    assert config["actor_rollout_ref.rollout.name"] == "vllm"
+    assert config["trainer.v1.trainer_mode"] == "sync"  # the entry point switches to "asyppo" when enabled
+    assert config["reward.custom_reward_function.path"].endswith("rewards/verl_reward.py")
+
+
+def test_dry_run_prints_the_resolved_config_that_the_in_process_check_validates(model_root, resolved):
+    result = run_script("run_qwen3_4b_asyppo.sh", ["--dry-run"], script_env(model_root))
+    assert result.returncode == 0, result.stderr
+    assert "dry run: config is valid (nothing launched)" in result.stderr
+    assert flatten(yaml.safe_load(result.stdout)) == resolved["run_qwen3_4b_asyppo.sh"]
+
+
+@pytest.mark.parametrize("size", ["4b", "8b", "14b"])
+def test_ppo_differs_from_asyppo_only_in_the_algorithm_keys(resolved, size):
+    asyppo_script = "run_qwen3_14b_asyppo_1.7b.sh" if size == "14b" else f"run_qwen3_{size}_asyppo.sh"
+    asyppo, ppo = resolved[asyppo_script], resolved[f"run_qwen3_{size}_ppo.sh"]
+    assert differing_keys(asyppo, ppo) == {"asyppo.enable", "critic.model.path"} | NAME_KEYS
+    assert (asyppo["asyppo.enable"], ppo["asyppo.enable"]) == (True, False)
+    assert ppo["critic.model.path"] == ppo["actor_rollout_ref.model.path"]  # symmetric: critic the size of the actor
+
+
+@pytest.mark.parametrize("size", ["4b", "8b", "14b"])
+def test_grpo_differs_from_ppo_only_in_the_algorithm_keys(resolved, size):
+    ppo, grpo = resolved[f"run_qwen3_{size}_ppo.sh"], resolved[f"run_qwen3_{size}_grpo.sh"]
+    assert differing_keys(ppo, grpo) == {"algorithm.adv_estimator", "critic.enable"} | NAME_KEYS
+    assert (grpo["algorithm.adv_estimator"], grpo["critic.enable"]) == ("grpo", False)
+
+
+def test_the_two_14b_asyppo_runs_differ_only_in_critic_size(resolved):
+    small, large = resolved["run_qwen3_14b_asyppo_1.7b.sh"], resolved["run_qwen3_14b_asyppo_4b.sh"]
+    assert differing_keys(small, large) == {"critic.model.path"} | NAME_KEYS
+    assert Path(small["critic.model.path"]).name == "Qwen3-1.7B-Base"
+    assert Path(large["critic.model.path"]).name == "Qwen3-4B-Base"
+
+
+@pytest.mark.parametrize("size", ["4b", "8b", "14b"])
+def test_actor_and_critic_models_follow_the_paper(resolved, size):
+    critic = {"4b": "Qwen3-0.6B-Base", "8b": "Qwen3-1.7B-Base", "14b": "Qwen3-1.7B-Base"}[size]
+    asyppo_script = "run_qwen3_14b_asyppo_1.7b.sh" if size == "14b" else f"run_qwen3_{size}_asyppo.sh"
+    config = resolved[asyppo_script]
+    assert Path(config["actor_rollout_ref.model.path"]).name == ACTORS[size]
+    assert Path(config["critic.model.path"]).name == critic
+    assert config["asyppo.num_critics"] == 2
+
+
+def test_shared_settings_state_the_papers_values(resolved):
+    config = resolved["run_qwen3_8b_asyppo.sh"]
+    assert config["actor_rollout_ref.rollout.val_kwargs.n"] == 4  # avg@4
+    assert config["actor_rollout_ref.rollout.val_kwargs.do_sample"] is True
+    assert config["data.train_batch_size"] / config["actor_rollout_ref.actor.ppo_mini_batch_size"] == 8
+    assert config["data.val_files"] == "/data/asyppo/val_paper6.parquet"
+    assert config["data.train_files"] == "/data/asyppo/train.parquet"
+    assert (config["asyppo.critic_shard"], config["asyppo.value_aggregation"]) == ("response", "mean")
+    assert (config["asyppo.adv_mask"], config["asyppo.adv_mask_ratio"]) == (True, 0.2)
+    assert (config["asyppo.entropy_filter"], config["asyppo.entropy_filter_ratio"]) == (True, 0.2)
+
+
+def test_every_value_in_the_shared_settings_is_sourced():
+    # each default is either stated by the paper or marked as our choice (paths, machine and logging excepted)
+    unsourced = [
+        line for line in (SCRIPTS_DIR / "common.sh").read_text().splitlines()
+        if line.startswith(': "${') and "PAPER" not in line and "OUR CHOICE" not in line
+    ]
+    names = {line.split("${")[1].split(":=")[0] for line in unsourced}
+    assert names == {"MODEL_ROOT", "DATA_DIR", "TRAIN_FILES", "VAL_FILES", "NNODES", "RAY_ADDRESS", "PROJECT_NAME",
+                     "LOGGER", "ACTOR_TOKENS_PER_GPU", "CRITIC_TOKENS_PER_GPU", "CRITIC_MODEL_PATHS"}
+
+
+def test_ablation_switches_reach_the_asyppo_section(model_root, tiny_models):
+    critic = str(tiny_models[1])
+    env = script_env(model_root, NUM_CRITICS="4", CRITIC_SHARD="prompt", VALUE_AGGREGATION="min", ADV_MASK="false",
+                     ADV_MASK_RATIO="0.1", ENTROPY_FILTER="false", ENTROPY_FILTER_RATIO="0.3",
+                     CRITIC_MODEL_PATHS=",".join([critic] * 4))
+    config = composed_and_validated(overrides_of("run_qwen3_4b_asyppo.sh", env))
+    expected = {"num_critics": 4, "critic_shard": "prompt", "value_aggregation": "min", "adv_mask": False,
+                "adv_mask_ratio": 0.1, "entropy_filter": False, "entropy_filter_ratio": 0.3,
+                "critic_model_paths": [critic] * 4}
+    asyppo = OmegaConf.to_container(config.asyppo)
+    assert {key: asyppo[key] for key in expected} == expected
+    assert config.trainer.experiment_name == "qwen3-4b-base_asyppo_4x0.6b"
+
+
+def test_an_impossible_ablation_fails_the_dry_run_naming_the_keys(model_root):
+    overrides = overrides_of("run_qwen3_4b_asyppo.sh", script_env(model_root, NUM_CRITICS="3"))
+    with pytest.raises(AsyPPOConfigError, match=r"rollout.n = 1024 is not divisible by asyppo.num_critics=3"):
+        composed_and_validated(overrides)
+
+
+def test_unknown_script_option_is_rejected(model_root):
+    result = run_script("run_qwen3_4b_ppo.sh", ["--dryrun"], script_env(model_root))
+    assert result.returncode == 2
+    assert "unknown option '--dryrun'" in result.stderr
+
+
+def test_multi_node_launch_without_a_ray_cluster_stops_before_launching(model_root):
+    result = run_script("run_qwen3_14b_grpo.sh", [], script_env(model_root))
+    assert result.returncode == 1
+    assert "NNODES=2 needs a Ray cluster" in result.stderr
+
+
+def test_cost_model_defaults_are_the_shared_settings(resolved):
+    config = resolved["run_qwen3_8b_asyppo.sh"]
+    assert COST_DEFAULTS["prompts"] == config["data.train_batch_size"]
+    assert COST_DEFAULTS["group_size"] == config["actor_rollout_ref.rollout.n"]
+    assert COST_DEFAULTS["gpus"] == config["trainer.n_gpus_per_node"] * config["trainer.nnodes"]
+    assert COST_DEFAULTS["actor_tokens_per_gpu"] == config["actor_rollout_ref.actor.ppo_max_token_len_per_gpu"]
+    assert COST_DEFAULTS["critic_tokens_per_gpu"] == config["critic.ppo_max_token_len_per_gpu"]
+    assert COST_DEFAULTS["ppo_epochs"] == config["actor_rollout_ref.actor.ppo_epochs"]
+
+
+def test_validation_set_holds_the_six_paper_benchmarks(shared_data_dir, tmp_path):
+    counts = build_val_set(tmp_path / "val.parquet", benchmark_dir=shared_data_dir / "benchmarks")
+    assert dict(counts) == {"aime24": 30, "aime25": 30, "math500": 500, "olympiadbench": 675, "minerva": 272,
+                            "amc23": 40}
+    first = pd.read_parquet(tmp_path / "val.parquet").iloc[0]
+    assert (first["data_source"], first["reward_model"]["ground_truth"]) == ("aime24", "204")
