@@ -1,0 +1,190 @@
+"""Token-in, token-out sampling from a HuggingFace causal LM on CPU, with per-token log-probs and weight reloads.
+
+The engine behind the ``hf_cpu`` rollout server (:mod:`recipe.asyppo.cpu.rollout`); it has no verl or Ray
+dependency so it can be tested directly. One sequence at a time with a KV cache: fine for tiny models, far too slow
+for real ones.
+
+Log-probs follow vLLM's ``processed_logprobs``: the log-softmax of the logits after temperature scaling and
+top-k/top-p filtering, evaluated at the sampled token. With ``top_k=-1, top_p=1`` this equals what verl's trainer
+computes (``log_softmax(logits / temperature)``). Greedy decoding (``temperature == 0``) reports the log-softmax of
+the raw logits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+
+@dataclass(frozen=True)
+class SamplingSpec:
+    """Sampling parameters of one request (the vLLM subset verl's agent loop sends).
+
+    Attributes:
+        max_tokens: most tokens to generate (>= 1).
+        temperature: 0 means greedy.
+        top_p: nucleus mass in (0, 1].
+        top_k: keep the k most likely tokens; -1 (or 0) keeps all.
+        repetition_penalty: HF/vLLM-style penalty on tokens already in prompt or output; 1.0 disables it.
+        stop_token_ids: extra token ids that end generation (kept in the output, as vLLM does).
+        stop: strings that end generation once the decoded output contains one (the completing token is kept).
+        ignore_eos: keep generating past end-of-sequence tokens.
+        seed: seed of this request's sampling generator; None draws one from the server's generator.
+        logprobs: return per-token log-probs.
+    """
+
+    max_tokens: int
+    temperature: float = 1.0
+    top_p: float = 1.0
+    top_k: int = -1
+    repetition_penalty: float = 1.0
+    stop_token_ids: tuple[int, ...] = ()
+    stop: tuple[str, ...] = ()
+    ignore_eos: bool = False
+    seed: int | None = None
+    logprobs: bool = True
+
+    def __post_init__(self) -> None:
+        if self.max_tokens < 1:
+            raise ValueError(f"sampling_params.max_tokens must be >= 1, got {self.max_tokens}")
+        if self.temperature < 0:
+            raise ValueError(f"sampling_params.temperature must be >= 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"sampling_params.top_p must be in (0, 1], got {self.top_p}")
+
+    @classmethod
+    def from_request(cls, sampling_params: Mapping[str, Any], default_max_tokens: int) -> SamplingSpec:
+        """Build from a verl/vLLM ``sampling_params`` dict; ``max_new_tokens`` is accepted for ``max_tokens``.
+
+        Raises:
+            ValueError: a key this backend does not implement (naming it), so no setting is silently dropped.
+        """
+        params = dict(sampling_params)
+        if "max_new_tokens" in params:
+            params["max_tokens"] = params.pop("max_new_tokens")
+        params.setdefault("max_tokens", default_max_tokens)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise ValueError(f"hf_cpu rollout does not support sampling_params {unknown}; supported: {sorted(known)}")
+        if params.get("stop") is None or isinstance(params["stop"], str):
+            params["stop"] = () if params.get("stop") is None else (params["stop"],)
+        params["stop"] = tuple(params["stop"])
+        params["stop_token_ids"] = tuple(params.get("stop_token_ids") or ())
+        params["logprobs"] = bool(params.get("logprobs", True))
+        return cls(**params)
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One finished request.
+
+    Attributes:
+        token_ids: generated token ids (length <= max_tokens), including a final EOS/stop token if one ended it.
+        log_probs: one float per token (natural log), or None when not requested.
+        finish_reason: "stop" (EOS, stop token or stop string) or "length" (max_tokens reached).
+    """
+
+    token_ids: list[int]
+    log_probs: list[float] | None
+    finish_reason: str
+
+
+class HFGenerator:
+    """A causal LM loaded from a HF directory, sampling with explicit torch generators."""
+
+    def __init__(self, model_path: str, dtype: torch.dtype = torch.float32, attn_implementation: str = "sdpa"):
+        self.tokenizer = AutoTokenizer.from_pretrained(model_path)
+        self.model = AutoModelForCausalLM.from_pretrained(
+            model_path, dtype=dtype, attn_implementation=attn_implementation
+        ).eval()
+        eos = self.model.generation_config.eos_token_id
+        eos = [] if eos is None else ([eos] if isinstance(eos, int) else list(eos))
+        if self.tokenizer.eos_token_id is not None:
+            eos.append(self.tokenizer.eos_token_id)
+        self.eos_token_ids = frozenset(eos)
+
+    @torch.no_grad()
+    def generate(self, prompt_ids: list[int], spec: SamplingSpec, generator: torch.Generator) -> Generation:
+        """Sample up to ``spec.max_tokens`` tokens after ``prompt_ids`` (a non-empty list of token ids)."""
+        if not prompt_ids:
+            raise ValueError("prompt_ids is empty")
+        stop_ids = set(spec.stop_token_ids) | (set() if spec.ignore_eos else set(self.eos_token_ids))
+        seen = list(prompt_ids)
+        output = self.model(input_ids=torch.tensor([prompt_ids]), use_cache=True)
+        tokens: list[int] = []
+        log_probs: list[float] = []
+        finish_reason = "length"
+        for _ in range(spec.max_tokens):
+            logits = output.logits[0, -1].float()
+            if spec.repetition_penalty != 1.0:
+                logits = _apply_repetition_penalty(logits, seen, spec.repetition_penalty)
+            token, log_prob = _sample(logits, spec, generator)
+            tokens.append(token)
+            log_probs.append(log_prob)
+            seen.append(token)
+            if token in stop_ids or (spec.stop and _contains_any(self.tokenizer.decode(tokens), spec.stop)):
+                finish_reason = "stop"
+                break
+            if len(tokens) == spec.max_tokens:
+                break
+            output = self.model(
+                input_ids=torch.tensor([[token]]), past_key_values=output.past_key_values, use_cache=True
+            )
+        return Generation(tokens, log_probs if spec.logprobs else None, finish_reason)
+
+    @torch.no_grad()
+    def load_weights(self, named_tensors: Iterable[tuple[str, torch.Tensor]]) -> int:
+        """Copy ``(name, tensor)`` pairs (HF parameter names) into the model; return how many were loaded.
+
+        Raises:
+            KeyError: a name that is not in the model's state dict.
+            ValueError: a tensor whose shape differs from the model's.
+        """
+        state = self.model.state_dict()
+        loaded = 0
+        for name, tensor in named_tensors:
+            if name not in state:
+                raise KeyError(f"weight '{name}' is not a parameter of the rollout model")
+            if tuple(tensor.shape) != tuple(state[name].shape):
+                expected = tuple(state[name].shape)
+                raise ValueError(f"weight '{name}' has shape {tuple(tensor.shape)}, expected {expected}")
+            state[name].copy_(tensor.detach().to(device="cpu", dtype=state[name].dtype))
+            loaded += 1
+        return loaded
+
+
+def _sample(logits: torch.Tensor, spec: SamplingSpec, generator: torch.Generator) -> tuple[int, float]:
+    """(token, log-prob) from ``logits`` (vocab,) float32, after temperature and top-k/top-p processing."""
+    if spec.temperature == 0:
+        token = int(torch.argmax(logits))
+        return token, float(torch.log_softmax(logits, dim=-1)[token])
+    logits = logits / spec.temperature
+    if 0 < spec.top_k < logits.numel():
+        kth = torch.topk(logits, spec.top_k).values[-1]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if spec.top_p < 1.0:
+        sorted_logits, order = torch.sort(logits, descending=True)
+        cumulative = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1)
+        drop_sorted = cumulative - torch.softmax(sorted_logits, dim=-1) >= spec.top_p
+        logits = logits.masked_fill(torch.zeros_like(drop_sorted).scatter(0, order, drop_sorted), float("-inf"))
+    log_probs = torch.log_softmax(logits, dim=-1)
+    token = int(torch.multinomial(log_probs.exp(), 1, generator=generator))
+    return token, float(log_probs[token])
+
+
+def _apply_repetition_penalty(logits: torch.Tensor, seen: list[int], penalty: float) -> torch.Tensor:
+    """Divide positive and multiply negative logits of already-seen tokens by ``penalty`` (CTRL/HF/vLLM rule)."""
+    index = torch.tensor(sorted(set(seen)))
+    values = logits[index]
+    logits = logits.clone()
+    logits[index] = torch.where(values > 0, values / penalty, values * penalty)
+    return logits
+
+
+def _contains_any(text: str, needles: tuple[str, ...]) -> bool:
+    return any(needle in text for needle in needles)

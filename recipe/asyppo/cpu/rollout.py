@@ -1,0 +1,230 @@
+"""``hf_cpu``: a HuggingFace-transformers rollout backend for verl 0.9's agent loop (development/demo only).
+
+verl 0.9 generates only through rollout servers (vLLM, SGLang, TRT-LLM); none runs on CPU. This backend fills the
+same three slots with plain transformers, selected with ``actor_rollout_ref.rollout.name=hf_cpu``:
+
+- :class:`HFRolloutServer` (a Ray actor, one per replica): ``generate`` token ids in, token ids and log-probs out,
+  ``update_weights`` from the trainer; sleep/wake-up/cache/profile calls are no-ops.
+- :class:`HFRolloutReplica` (``RolloutReplicaRegistry``): launches the server actor for a hybrid replica.
+- :class:`HFServerAdapter` (verl's rollout registry, ``("hf_cpu", "async")``): lives in each actor worker and sends
+  the actor's weights to the server after every update.
+
+Both are registered by :func:`recipe.asyppo.cpu.plugin.register_hf_cpu_rollout` by name, without importing this
+module (a Ray worker that unpickles a class from here imports verl, which imports the plugin: an import of this
+module from the plugin would be circular).
+
+It is slow (one sequence at a time, no batching) and meant for tiny models and CI, never for real training.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterable, Iterable
+from typing import Any
+
+import ray
+import torch
+from omegaconf import DictConfig
+from verl.utils.config import omega_conf_to_dataclass
+from verl.workers.config import HFModelConfig, RolloutConfig
+from verl.workers.rollout.base import BaseRollout
+from verl.workers.rollout.replica import RolloutReplica, TokenOutput
+from verl.workers.rollout.utils import ensure_async_iterator
+
+from recipe.asyppo.cpu.hf_generation import HFGenerator, SamplingSpec
+from recipe.asyppo.cpu.plugin import ROLLOUT_NAME
+
+_DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16}
+
+
+def server_actor_name(replica_rank: int) -> str:
+    """Ray actor name of a replica's server (the adapter looks it up by this name)."""
+    return f"{ROLLOUT_NAME}_server_{replica_rank}_0"
+
+
+class HFRolloutServer:
+    """Serves one tiny causal LM with :class:`HFGenerator`; requests run one at a time in a worker thread.
+
+    Args:
+        config: the rollout config (``actor_rollout_ref.rollout``): ``dtype``, ``seed``, ``prompt_length``,
+            ``response_length``, ``max_model_len``, ``ignore_eos``.
+        model_config: the model config (``actor_rollout_ref.model``); the weights come from its ``path``.
+        replica_rank: rank of the replica; offsets the default sampling seed.
+        num_threads: torch intra-op threads of this process.
+    """
+
+    def __init__(
+        self,
+        config: RolloutConfig | DictConfig,
+        model_config: HFModelConfig | DictConfig,
+        replica_rank: int = 0,
+        num_threads: int = 1,
+    ):
+        torch.set_num_threads(num_threads)
+        self.config: RolloutConfig = omega_conf_to_dataclass(config, dataclass_type=RolloutConfig)
+        model_config = omega_conf_to_dataclass(model_config, dataclass_type=HFModelConfig)
+        if self.config.dtype not in _DTYPES:
+            raise ValueError(f"actor_rollout_ref.rollout.dtype={self.config.dtype!r}; hf_cpu supports {list(_DTYPES)}")
+        self.generator = HFGenerator(model_config.local_path, dtype=_DTYPES[self.config.dtype])
+        self.max_model_len = self.config.max_model_len or self.config.prompt_length + self.config.response_length
+        self._seeds = torch.Generator().manual_seed(self.config.seed + replica_rank)
+        self._lock = asyncio.Lock()
+        self.global_steps: int | None = None
+
+    async def generate(
+        self,
+        prompt_ids: list[int],
+        sampling_params: dict[str, Any],
+        request_id: str,
+        image_data: Any = None,
+        video_data: Any = None,
+        audio_data: Any = None,
+        **kwargs: Any,
+    ) -> TokenOutput:
+        """Generate a response to ``prompt_ids``; same contract as verl's vLLM server ``generate``.
+
+        ``max_tokens`` defaults to ``min(response_length, prompt_length + response_length - len(prompt_ids))`` and is
+        clipped to the room left in ``max_model_len``.
+
+        Raises:
+            NotImplementedError: multimodal inputs.
+            ValueError: the prompt leaves no room to generate, or an unsupported sampling parameter.
+        """
+        if any(x is not None for x in (image_data, video_data, audio_data)) or kwargs.get("mm_processor_kwargs"):
+            raise NotImplementedError("hf_cpu rollout is text-only")
+        room = self.max_model_len - len(prompt_ids)
+        if room < 1:
+            raise ValueError(f"prompt of {len(prompt_ids)} tokens leaves no room in max_model_len {self.max_model_len}")
+        cfg = self.config
+        default_max = min(cfg.response_length, cfg.prompt_length + cfg.response_length - len(prompt_ids))
+        params = {"ignore_eos": cfg.ignore_eos, **sampling_params}
+        spec = SamplingSpec.from_request(params, default_max_tokens=max(1, default_max))
+        if spec.max_tokens > room:
+            spec = SamplingSpec.from_request({**params, "max_tokens": room}, default_max_tokens=room)
+        async with self._lock:
+            seed = spec.seed if spec.seed is not None else int(torch.randint(2**31, (1,), generator=self._seeds))
+            result = await asyncio.to_thread(
+                self.generator.generate, list(prompt_ids), spec, torch.Generator().manual_seed(seed)
+            )
+        return TokenOutput(
+            token_ids=result.token_ids,
+            log_probs=result.log_probs,
+            stop_reason="completed",
+            extra_fields={"global_steps": self.global_steps},
+        )
+
+    async def update_weights(self, named_tensors: list[tuple[str, torch.Tensor]]) -> int:
+        """Load the trainer's weights (HF names); returns the number of tensors loaded."""
+        async with self._lock:
+            return self.generator.load_weights(named_tensors)
+
+    async def set_global_steps(self, global_steps: int) -> None:
+        self.global_steps = global_steps
+
+    async def wake_up(self, tags: list[str] | None = None) -> None:
+        """No-op: weights stay in host memory."""
+
+    async def sleep(self) -> None:
+        """No-op: weights stay in host memory."""
+
+    async def clear_kv_cache(self) -> None:
+        """No-op: the KV cache lives only for the duration of one request."""
+
+    async def release_kv_cache(self) -> None:
+        """No-op."""
+
+    async def resume_kv_cache(self) -> None:
+        """No-op."""
+
+    async def wait_for_requests_to_drain(self) -> None:
+        async with self._lock:
+            return None
+
+    async def abort_all_requests(self, reset_prefix_cache: bool = True, reject_request: bool = False) -> dict:
+        """Nothing is aborted: a running request finishes (partial rollout is not supported)."""
+        return {"aborted_count": 0, "request_ids": []}
+
+    async def resume_generation(self) -> None:
+        """No-op."""
+
+    async def start_profile(self, **kwargs: Any) -> None:
+        """No-op."""
+
+    async def stop_profile(self) -> None:
+        """No-op."""
+
+
+class HFRolloutReplica(RolloutReplica):
+    """A hybrid ``hf_cpu`` replica: one :class:`HFRolloutServer` actor beside the trainer's workers (one node)."""
+
+    async def launch_servers(self) -> None:
+        if self.nnodes != 1:
+            raise NotImplementedError(f"hf_cpu rollout runs on one node; this replica spans {self.nnodes}")
+        server = (
+            ray.remote(HFRolloutServer)
+            .options(name=server_actor_name(self.replica_rank), max_concurrency=self.max_concurrency, num_cpus=0)
+            .remote(config=self.config, model_config=self.model_config, replica_rank=self.replica_rank)
+        )
+        self.servers = [server]
+        self._server_handle = server
+        self._server_address = server_actor_name(self.replica_rank)
+
+
+class HFServerAdapter(BaseRollout):
+    """The trainer-side half of ``hf_cpu``: pushes updated actor weights to this replica's server.
+
+    Every rank of the replica iterates the weight generator (gathering sharded parameters is collective); the first
+    rank of the replica sends the tensors.
+    """
+
+    def __init__(self, config: RolloutConfig, model_config: HFModelConfig, device_mesh: Any, replica_rank: int = -1):
+        super().__init__(config, model_config, device_mesh)
+        rank = int(os.environ.get("RANK", "0"))
+        world = self.config.tensor_model_parallel_size * self.config.data_parallel_size
+        world *= self.config.pipeline_model_parallel_size
+        self.replica_rank = rank // world if replica_rank == -1 else replica_rank
+        self._is_sender = rank % world == 0
+        self._server: ray.actor.ActorHandle | None = None
+
+    def _server_handle(self) -> ray.actor.ActorHandle:
+        if self._server is None:
+            self._server = ray.get_actor(server_actor_name(self.replica_rank))
+        return self._server
+
+    async def update_weights(
+        self,
+        weights: Iterable[tuple[str, torch.Tensor]] | AsyncIterable[tuple[str, torch.Tensor]],
+        global_steps: int | None = None,
+        wire_format: str = "named_tensors",
+        **kwargs: Any,
+    ) -> None:
+        """Send full ``(name, tensor)`` pairs to the server; LoRA adapters and delta formats are not supported."""
+        if wire_format != "named_tensors":
+            raise NotImplementedError(f"hf_cpu rollout supports wire_format='named_tensors', got {wire_format!r}")
+        if kwargs.get("peft_config") is not None:
+            raise NotImplementedError("hf_cpu rollout does not support LoRA adapter updates (use model.lora.merge)")
+        named = []
+        async for name, tensor in ensure_async_iterator(weights):
+            tensor = _to_host(tensor)
+            if self._is_sender:
+                named.append((name, tensor))
+        if not self._is_sender:
+            return
+        server = self._server_handle()
+        await server.update_weights.remote(named)
+        if global_steps is not None:
+            await server.set_global_steps.remote(global_steps)
+
+    async def resume(self, tags: list[str]) -> None:
+        """No-op: the server never releases its weights."""
+
+    async def release(self) -> None:
+        """No-op: the server never releases its weights."""
+
+
+def _to_host(tensor: torch.Tensor) -> torch.Tensor:
+    """A plain CPU tensor; DTensors are gathered to their full value (a collective: every rank must call it)."""
+    if hasattr(tensor, "full_tensor"):
+        tensor = tensor.full_tensor()
+    return tensor.detach().to("cpu").clone()
