@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rewards.normalize import clean_latex, key, to_number
+from rewards.arithmetic import evaluate
+from rewards.normalize import clean_latex, key
 
 Symbolic = Callable[[str, str], "bool | None"]
 """(gold, answer) as cleaned LaTeX -> equal, or None when either side cannot be parsed."""
@@ -128,11 +129,12 @@ def _compare_base_n(gold_key: str, answer_key: str) -> Outcome | None:
 
 
 def _compare_numbers(gold_key: str, answer_key: str) -> Outcome | None:
-    """Two plain numbers compare by exact value (``27.0`` == ``27``, ``0.15`` == ``\\frac{3}{20}``)."""
-    gold_value = to_number(gold_key)
+    """Two plain numbers, or arithmetic on them, compare by exact value (``27.0`` == ``27``,
+    ``0.15`` == ``\\frac{3}{20}``, ``2^{10}`` == ``1024``)."""
+    gold_value = evaluate(gold_key)
     if gold_value is None:
         return None
-    answer_value = to_number(answer_key)
+    answer_value = evaluate(answer_key)
     if answer_value is None:
         return None
     return Outcome(True, "numeric") if gold_value == answer_value else WRONG

@@ -9,8 +9,9 @@ import sys
 
 
 def main() -> None:
-    from rewards.symbolic import judge
+    from rewards.symbolic import judge, warm_up
 
+    warm_up()
     out = sys.stdout.buffer
     out.write(b'{"ready": true}\n')
     out.flush()

@@ -27,6 +27,23 @@ def symbolic_equal(gold: str, answer: str) -> bool | None:
     return bool(verify(parsed_gold, parsed_answer, timeout_seconds=None))
 
 
+_WARM_UP_PAIRS = (
+    ("1+2i", "2i+1"),
+    (r"\frac{\sqrt{3}}{3}", r"\frac{1}{\sqrt{3}}"),
+    (r"\cos x + e^{-2t}", r"\sin x + \exp(t)"),
+    (r"\frac{\log 2}{\log 3}", r"\log_3 2"),
+    (r"\begin{pmatrix} 1 & 0 \\ 0 & 1 \end{pmatrix}", r"\begin{pmatrix} 1 & 0 \\ 0 & 2 \end{pmatrix} + 1"),
+    ("y = 2x + 3", "2x - y + 3 = 0"),
+)
+
+
+def warm_up() -> None:
+    """Run a few typical comparisons so SymPy's lazy imports and caches are filled before real work (the first
+    comparison of each kind otherwise costs up to seconds)."""
+    for gold, answer in _WARM_UP_PAIRS:
+        judge(gold, answer)
+
+
 def judge(gold: str, answer: str) -> Outcome:
     """The full comparison (fast rules, then Math-Verify for the atoms they cannot settle)."""
     try:

@@ -1,0 +1,242 @@
+"""Verifier benchmark: accuracy, false positives/negatives and pairs/s of four verifiers on one labelled set.
+
+The labelled set is built from the shared benchmark golds (see ``tests/rewards/test_rewards_gold_selfcheck.py`` for
+where each benchmark keeps its gold). Each gold yields responses whose label is right by construction:
+
+- ``correct``: the gold itself in ``\\boxed{}`` (label True);
+- ``reformatted``: the same value written differently (label True): ``27.0`` -> ``27``, zero padding dropped,
+  thousands separators, ``\\frac`` -> ``\\dfrac`` / ``a/b``, trailing decimal zero, ``e`` -> ``\\times 10^{}``,
+  spaces removed, ``^\\circ`` dropped, the set of a multi-answer gold in reverse order, and the answer given as
+  "The final answer is $...$" instead of a box;
+- ``perturbed``: a different answer (label False): integers and decimals changed in the last digit, a fraction's
+  numerator plus one, a base-n numeral read in the next base, an interval with its left bracket flipped, a
+  multi-answer set missing an element, an expression plus one, and a response cut off inside its box.
+
+Verifiers, all timed in this one run on the same pairs:
+(a) raw Math-Verify ``verify(parse(gold), parse(response))`` in the main thread (its signal timeouts on);
+(b) verl's ``verl.utils.reward_score.math_verify.compute_score``;
+(c) ``rewards.score`` called pair by pair;
+(d) ``rewards.score_batch`` with 2 worker processes.
+Caches are cleared and worker processes started before each timed ``rewards`` run.
+
+Usage: ``python benchmarks/verifier_bench.py [--per-benchmark 120] [--seed 0] [--data-dir ../shared/data]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from rewards import extract_answer, score, score_batch  # noqa: E402
+from rewards.pool import get_pool  # noqa: E402
+from rewards.scoring import clear_cache  # noqa: E402
+
+BENCHMARKS = ("math500", "aime24", "aime25", "amc23", "olympiadbench", "minerva_math", "gsm8k")
+
+
+@dataclass(frozen=True)
+class Case:
+    benchmark: str
+    kind: str  # correct / reformatted / perturbed
+    gold: object
+    response: str
+    label: bool
+
+
+def read_golds(data_dir: Path, name: str) -> list[object]:
+    rows = [json.loads(line) for line in (data_dir / "benchmarks" / name / "test.jsonl").open(encoding="utf-8")]
+    if name == "olympiadbench":
+        return [(row["final_answer"][0], row["is_multiple_answer"]) for row in rows]
+    if name == "minerva_math":
+        return [extract_answer(row["solution"]) for row in rows]
+    if name == "gsm8k":
+        return [row["answer"].split("####")[-1].strip() for row in rows]
+    return [row["answer"] for row in rows]
+
+
+def _boxed(answer: str) -> str:
+    return f"Let me work through it. ... Therefore the answer is $\\boxed{{{answer}}}$."
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """Split a multi-answer gold such as ``$69$,$84$`` or ``(1,2),(3,4)`` at its top-level commas."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+_INTEGER = re.compile(r"^-?\d+$")
+_DECIMAL = re.compile(r"^-?\d*\.\d+$")
+_FRACTION = re.compile(r"^(-?)\\frac\{(\d+)\}\{(\d+)\}$")
+_BASE_N = re.compile(r"^([1-9][0-9]+)_\{?(\d+)\}?$")
+_SCI = re.compile(r"^(\d+(?:\.\d+)?)e(-?\d+)$")
+
+
+def variants(gold: str, multi: bool) -> list[tuple[str, str, bool]]:
+    """(kind, response, label) for one gold string."""
+    out = [("correct", _boxed(gold), True)]
+    bare = gold.strip().strip("$")
+    if _INTEGER.match(bare):
+        value = int(bare)
+        out.append(("reformatted", _boxed(str(value)), True))  # drops zero padding
+        if abs(value) >= 10000:
+            out.append(("reformatted", _boxed(f"{value:,}"), True))
+        out.append(("perturbed", _boxed(str(value + 1)), False))
+    elif _DECIMAL.match(bare):
+        value = float(bare)
+        if value.is_integer():
+            out.append(("reformatted", _boxed(str(int(value))), True))  # AMC "27.0" -> "27"
+            out.append(("perturbed", _boxed(str(int(value) - 1)), False))
+        else:
+            out.append(("reformatted", _boxed(bare + "0"), True))
+            last = int(bare[-1])
+            out.append(("perturbed", _boxed(bare[:-1] + str((last + 1) % 10)), False))
+    elif match := _FRACTION.match(bare):
+        sign, numerator, denominator = match.groups()
+        out.append(("reformatted", _boxed(f"{sign}\\dfrac{{{numerator}}}{{{denominator}}}"), True))
+        out.append(("reformatted", _boxed(f"{sign}{numerator}/{denominator}"), True))
+        out.append(("perturbed", _boxed(f"{sign}\\frac{{{int(numerator) + 1}}}{{{denominator}}}"), False))
+    elif match := _BASE_N.match(bare):
+        digits, base = match.group(1), int(match.group(2))
+        out.append(("perturbed", _boxed(f"{digits}_{{{base + 1}}}"), False))
+    elif match := _SCI.match(bare):
+        mantissa, exponent = match.groups()
+        out.append(("reformatted", _boxed(f"{mantissa} \\times 10^{{{exponent}}}"), True))
+        out.append(("perturbed", _boxed(f"{float(mantissa) * 2:g}e{exponent}"), False))
+    else:
+        if " " in gold:
+            out.append(("reformatted", _boxed(gold.replace(" ", "")), True))
+        if re.search(r"\^\s*\{?\\circ\}?", gold) and not multi:
+            out.append(("reformatted", _boxed(re.sub(r"\^\s*\{?\\circ\}?", "", gold)), True))
+        if re.fullmatch(r"[(\[].*,.*[)\]]", bare) and "\\cup" not in bare and not multi:
+            flipped = ("[" if bare[0] == "(" else "(") + bare[1:]
+            out.append(("perturbed", _boxed(flipped), False))
+        symbolic_ok = not any(t in gold for t in ("\\infty", "C", "=", "\\text", ",", "\\in", "\\le", "\\ge", "<", ">"))
+        if symbolic_ok:
+            out.append(("perturbed", _boxed(f"{gold} + 1"), False))
+    if multi:
+        parts = _top_level_parts(gold)
+        if len(parts) > 1 and all(len(p) < 60 and "where" not in p for p in parts):
+            out.append(("reformatted", _boxed(", ".join(reversed(parts))), True))
+            out.append(("perturbed", _boxed(", ".join(parts[:-1])), False))
+    out.append(("reformatted", f"Working...\nThe final answer is ${gold.strip().strip('$')}$.", True))
+    out.append(("perturbed", f"Working... so the answer is \\boxed{{{gold[: max(1, len(gold) // 2)]}", False))
+    return out
+
+
+def build_cases(data_dir: Path, per_benchmark: int, seed: int) -> list[Case]:
+    rng = random.Random(seed)
+    cases = []
+    for name in BENCHMARKS:
+        golds = read_golds(data_dir, name)
+        chosen = golds if len(golds) <= per_benchmark else rng.sample(golds, per_benchmark)
+        for entry in chosen:
+            gold, multi = entry if isinstance(entry, tuple) else (entry, False)
+            gold_string = str(gold)
+            for kind, response, label in variants(gold_string, multi):
+                cases.append(Case(name, kind, gold, response, label))
+    return cases
+
+
+def raw_math_verify(cases: list[Case]) -> list[bool]:
+    from math_verify import parse, verify
+
+    return [bool(verify(parse(f"\\boxed{{{c.gold}}}"), parse(c.response))) for c in cases]
+
+
+def verl_math_verify(cases: list[Case]) -> list[bool]:
+    from verl.utils.reward_score.math_verify import compute_score
+
+    return [compute_score(c.response, str(c.gold)) == 1.0 for c in cases]
+
+
+def ours_sequential(cases: list[Case]) -> list[bool]:
+    return [score(c.response, c.gold).correct for c in cases]
+
+
+def ours_batch(cases: list[Case]) -> list[bool]:
+    return [v.correct for v in score_batch([c.response for c in cases], [c.gold for c in cases], workers=2)]
+
+
+def _warm_ours(workers: int) -> None:
+    clear_cache()
+    get_pool().judge([(f"x+{i}", f"{i}+x") for i in range(workers)], workers, 60.0)
+
+
+def run(name: str, verifier: Callable[[list[Case]], list[bool]], cases: list[Case]) -> dict:
+    start = time.perf_counter()
+    judged = verifier(cases)
+    elapsed = time.perf_counter() - start
+    false_positives = [c for c, j in zip(cases, judged, strict=True) if j and not c.label]
+    false_negatives = [c for c, j in zip(cases, judged, strict=True) if not j and c.label]
+    correct = sum(j == c.label for c, j in zip(cases, judged, strict=True))
+    return {
+        "name": name,
+        "accuracy": correct / len(cases),
+        "fp": false_positives,
+        "fn": false_negatives,
+        "recall": 1 - len(false_negatives) / sum(c.label for c in cases),
+        "pairs_per_s": len(cases) / elapsed,
+        "seconds": elapsed,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, default=REPO_ROOT.parent / "shared" / "data")
+    parser.add_argument("--per-benchmark", type=int, default=120, help="golds sampled per benchmark (default 120)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--show", type=int, default=8, help="false positives/negatives listed per verifier")
+    args = parser.parse_args()
+
+    cases = build_cases(args.data_dir, args.per_benchmark, args.seed)
+    positives = sum(c.label for c in cases)
+    print(f"labelled pairs: {len(cases)} ({positives} correct, {len(cases) - positives} incorrect) from {BENCHMARKS}")
+    kinds = {k: sum(c.kind == k for c in cases) for k in ("correct", "reformatted", "perturbed")}
+    print(f"kinds: {kinds}")
+
+    import math_verify  # noqa: F401  (imports are not timed)
+
+    results = [run("(a) raw Math-Verify", raw_math_verify, cases)]
+    verl_math_verify(cases[:4])  # start verl's process pool outside the timing
+    results.append(run("(b) verl math_verify.compute_score", verl_math_verify, cases))
+    _warm_ours(1)
+    results.append(run("(c) rewards.score, sequential", ours_sequential, cases))
+    _warm_ours(2)
+    results.append(run("(d) rewards.score_batch, 2 workers", ours_batch, cases))
+
+    base = results[0]["pairs_per_s"]
+    print()
+    print("| verifier | accuracy | false pos | false neg | recall | pairs/s | vs (a) |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['name']} | {r['accuracy']:.4f} | {len(r['fp'])} | {len(r['fn'])} | {r['recall']:.4f} "
+            f"| {r['pairs_per_s']:.1f} | {r['pairs_per_s'] / base:.2f}x |"
+        )
+    for r in results:
+        for label, items in (("false positives", r["fp"]), ("false negatives", r["fn"])):
+            if items:
+                print(f"\n{r['name']}: {label} (first {min(args.show, len(items))} of {len(items)})")
+                for c in items[: args.show]:
+                    print(f"  [{c.benchmark}/{c.kind}] gold={c.gold!r} response={c.response[-80:]!r}")
+
+
+if __name__ == "__main__":
+    main()
