@@ -299,6 +299,8 @@ def _discounted_reverse_cumsum(x: Tensor, discount: float, block_size: int) -> T
         (B, T) float64.
     """
     batch, length = x.shape
+    if length == 0:
+        return x
     k = min(block_size, length)
     num_blocks = -(-length // k)
     if num_blocks * k != length:

@@ -7,7 +7,7 @@ import torch
 from verl.trainer.ppo.core_algos import compute_gae_advantage_return
 from verl.utils.torch_functional import masked_whiten as verl_masked_whiten
 
-from recipe.asyppo.algorithm import compute_asyppo_advantages, compute_gae, masked_whiten
+from recipe.asyppo.algorithm import compute_asyppo_advantages, compute_gae, lowest_std_mask, masked_whiten
 
 
 def _ragged_batch(batch: int, length: int, seed: int, dtype: torch.dtype = torch.float64):
@@ -93,6 +93,12 @@ def test_gae_accepts_bool_and_integer_masks_and_leaves_inputs_untouched():
     results = [compute_gae(rewards, values, m, 0.99, 0.95)[1] for m in (mask, mask.bool(), mask.long())]
     assert torch.equal(results[0], results[1]) and torch.equal(results[0], results[2])
     assert torch.equal(rewards, before[0]) and torch.equal(values, before[1])
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (3, 0), (0, 0)])
+def test_gae_of_an_empty_batch_or_empty_responses_is_empty(shape):
+    advantages, returns = compute_gae(torch.zeros(shape), torch.zeros(shape), torch.ones(shape), 1.0, 0.95)
+    assert advantages.shape == returns.shape == shape
 
 
 @pytest.mark.parametrize(
@@ -213,9 +219,12 @@ def test_padding_samples_stay_out_of_whitening_and_get_zero_advantage():
     assert result.advantages[7:].eq(0).all()
 
 
-def test_identical_critics_have_zero_std():
-    values = torch.randn(1, 3, 5).expand(2, 3, 5)
+@pytest.mark.parametrize("num_critics", [2, 3, 5])
+def test_identical_critics_have_exactly_zero_std_so_masks_are_degenerate(num_critics):
+    # step one of training: critics from one checkpoint with identical heads agree to the last bit
+    values = (1000.0 * torch.randn(1, 3, 5)).expand(num_critics, 3, 5)
     result = compute_asyppo_advantages(
         torch.randn(3, 5), values, torch.ones(3, 5), gamma=1.0, lam_actor=1.0, lam_critic=1.0
     )
     assert result.std.eq(0).all()
+    assert lowest_std_mask(result.std, torch.ones(3, 5), 0.2).degenerate
