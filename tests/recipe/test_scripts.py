@@ -8,6 +8,7 @@ config validation reads each model's config.json and tokenizer. Each script's ov
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -21,6 +22,7 @@ from recipe.asyppo.config import AsyPPOConfigError
 from recipe.asyppo.cost.__main__ import DEFAULTS as COST_DEFAULTS
 from recipe.asyppo.scripts.build_val_set import build_val_set
 from recipe.asyppo.scripts.check_config import composed_and_validated
+from recipe.asyppo.scripts.smoke_report import report, summarize
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[2] / "recipe" / "asyppo" / "scripts"
 SCRIPTS = sorted(path.name for path in SCRIPTS_DIR.glob("run_*.sh"))
@@ -210,3 +212,60 @@ def test_validation_set_holds_the_six_paper_benchmarks(shared_data_dir, tmp_path
                             "amc23": 40}
     first = pd.read_parquet(tmp_path / "val.parquet").iloc[0]
     assert (first["data_source"], first["reward_model"]["ground_truth"]) == ("aime24", "204")
+
+
+def test_gpu_smoke_runs_asyppo_and_ppo_through_the_launch_scripts_with_valid_configs(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "PYTHONPATH", "LANG")}
+    env.update(SMOKE_MODE="print-overrides", WORK_DIR=str(tmp_path), ACTOR_SHAPE="64 2 4 2 128",
+               CRITIC_SHAPE="32 1 2 1 64")
+    result = subprocess.run(["bash", str(SCRIPTS_DIR / "gpu_smoke.sh")], env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    configs = {
+        algorithm: flatten(OmegaConf.to_container(composed_and_validated(
+            (tmp_path / algorithm / "overrides.txt").read_text().splitlines())))
+        for algorithm in ("asyppo", "ppo")
+    }
+    assert configs["asyppo"]["trainer.n_gpus_per_node"] * configs["asyppo"]["trainer.nnodes"] == 1
+    assert configs["asyppo"]["trainer.total_training_steps"] == 4
+    run_keys = {"trainer.default_local_dir", "ray_kwargs.ray_init.runtime_env.env_vars.VERL_FILE_LOGGER_PATH"}
+    assert differing_keys(configs["asyppo"], configs["ppo"]) == {"asyppo.enable", "critic.model.path"} | NAME_KEYS | \
+        run_keys
+
+
+def write_run(run_dir: Path, step_times: list[float], memory: list[float], gpu_mib: list[int]) -> Path:
+    run_dir.mkdir()
+    lines = [json.dumps({"step": 0, "data": {"val-core/tiny_arith/acc/mean@4": 0.0}})]
+    for step, (seconds, gib) in enumerate(zip(step_times, memory, strict=True), start=1):
+        data = {"timing_s/step": seconds, "actor/perf/max_memory_allocated_gb": gib,
+                "critic/perf/max_memory_allocated_gb": gib / 2, "prompt_length/mean": 40.0,
+                "response_length/mean": 1000.0 + step}
+        lines.append(json.dumps({"step": step, "data": data}))
+    (run_dir / "metrics.jsonl").write_text("\n".join(lines) + "\n")
+    (run_dir / "gpu_memory_mib.txt").write_text("\n".join(str(value) for value in gpu_mib) + "\n")
+    return run_dir
+
+
+def test_smoke_report_takes_median_step_time_after_warmup_and_the_largest_memory(tmp_path):
+    run = summarize(write_run(tmp_path / "run", [30.0, 4.0, 6.0, 5.0], [10.0, 12.5, 12.0, 11.0], [1024, 40960, 2048]))
+    assert run.steps == 4
+    assert run.step_time_s == 5.0  # median of 4, 6, 5: the 30 s warm-up step is left out
+    assert run.train_peak_gib == 12.5
+    assert run.device_peak_gib == 40.0  # 40960 MiB
+    assert (run.prompt_len, run.response_len) == (40.0, 1002.5)
+
+
+def test_smoke_report_rejects_a_log_without_training_steps(tmp_path):
+    (tmp_path / "metrics.jsonl").write_text(json.dumps({"step": 0, "data": {"val-core/x/acc/mean@4": 1.0}}) + "\n")
+    with pytest.raises(ValueError, match=r"metrics.jsonl: no training step"):
+        summarize(tmp_path)
+
+
+def test_smoke_report_prints_measured_ratios_and_the_cost_model_error(tmp_path):
+    asyppo = summarize(write_run(tmp_path / "a", [9.0, 8.0], [20.0, 22.0], [30000]))
+    ppo = summarize(write_run(tmp_path / "p", [11.0, 10.0], [25.0, 27.5], [36000]))
+    text = report(asyppo, ppo, predicted=(24.2, 22.0))
+    assert "| median step time (s) | 8.00 | 10.00 | 0.80 |" in text
+    assert "| training peak, torch allocator (GiB) | 22.00 | 27.50 | 0.80 |" in text
+    assert "AsyPPO: cost model vs torch allocator peak +10% (within 20%)" in text
+    assert "PPO: cost model vs torch allocator peak -20% (within 20%)" in text

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# GPU smoke test: on ONE GPU with vLLM, train a few AsyPPO steps and the same run as symmetric PPO, with Qwen3-shaped
+# random models built locally (no download), then print step time and peak memory of both, measured in this run,
+# next to the cost model's prediction for the same models.
+#
+#   bash recipe/asyppo/scripts/gpu_smoke.sh
+#
+# Needs: pip install -e ".[gpu,dev]" (verl[vllm] + vLLM) and flash-attn (verl's value-model loader and
+# use_remove_padding need it). Both runs go through the launch scripts (run_qwen3_4b_{asyppo,ppo}.sh and common.sh)
+# with small sizes, so they differ only in the algorithm keys.
+#
+# Environment (defaults in brackets):
+#   WORK_DIR [./gpu_smoke_run]  models, data, metrics.jsonl and nvidia-smi samples per run
+#   STEPS [4]                   training steps per run (the first is treated as warm-up for the step time)
+#   ACTOR_SHAPE ["2048 16 16 8 6144"]  hidden layers heads kv_heads intermediate of the actor (and the PPO critic)
+#   CRITIC_SHAPE ["1024 8 16 8 3072"]  the same for each of the 2 AsyPPO mini-critics
+#   SMOKE_MODE [run]            print-overrides: build models and data, write each run's hydra overrides to
+#                               WORK_DIR/<algorithm>/overrides.txt and stop (no GPU needed; used by the CPU tests)
+#
+# Status: NOT RUN by its author (no GPU was available); written from reading verl 0.9.1's code. Expect to fix
+# small things on the first run; the CPU tests cover the config it produces (tests/recipe/test_scripts.py).
+set -euo pipefail
+
+SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "${SCRIPTS_DIR}/../../.." && pwd)"
+WORK_DIR="$(mkdir -p "${WORK_DIR:-gpu_smoke_run}" && cd "${WORK_DIR:-gpu_smoke_run}" && pwd)"
+STEPS="${STEPS:-4}"
+ACTOR_SHAPE="${ACTOR_SHAPE:-2048 16 16 8 6144}"
+CRITIC_SHAPE="${CRITIC_SHAPE:-1024 8 16 8 3072}"
+PROMPTS=32
+GROUP=4
+PROMPT_LEN=256
+RESPONSE_LEN=1024
+ACTOR_TOKENS=$(( 2 * (PROMPT_LEN + RESPONSE_LEN) ))
+CRITIC_TOKENS=$(( 2 * ACTOR_TOKENS ))
+
+SMOKE_MODE="${SMOKE_MODE:-run}"
+case "${SMOKE_MODE}" in
+  run) command -v nvidia-smi >/dev/null || { echo "gpu_smoke.sh: nvidia-smi not found; needs an NVIDIA GPU" >&2; exit 1; } ;;
+  print-overrides) ;;
+  *) echo "gpu_smoke.sh: SMOKE_MODE must be run or print-overrides, got '${SMOKE_MODE}'" >&2; exit 2 ;;
+esac
+cd "${REPO_ROOT}"
+
+if [[ ! -f "${WORK_DIR}/models/actor/config.json" ]]; then
+  python3 - "${WORK_DIR}/models" ${ACTOR_SHAPE} ${CRITIC_SHAPE} <<'EOF'
+import sys
+from pathlib import Path
+
+from recipe.asyppo.tiny_models import build_model, build_tokenizer
+
+out = Path(sys.argv[1])
+actor, critic = [int(x) for x in sys.argv[2:7]], [int(x) for x in sys.argv[7:12]]
+tokenizer = build_tokenizer(out / "tokenizer")
+for name, (hidden, layers, heads, kv_heads, intermediate), seed in (("actor", actor, 0), ("critic", critic, 1)):
+    build_model(out / name, tokenizer, hidden_size=hidden, num_layers=layers, num_heads=heads, num_kv_heads=kv_heads,
+                intermediate_size=intermediate, arch="qwen3", seed=seed)
+print(f"built {out}/actor and {out}/critic")
+EOF
+fi
+[[ -f "${WORK_DIR}/data/train.parquet" ]] || python3 -m recipe.asyppo.tiny_data "${WORK_DIR}/data"
+
+# Settings shared by both runs (common.sh variables); everything else is the paper scripts' settings.
+export ACTOR_MODEL="${WORK_DIR}/models/actor" CRITIC_MODEL="${WORK_DIR}/models/critic"
+export TRAIN_FILES="${WORK_DIR}/data/train.parquet" VAL_FILES="${WORK_DIR}/data/val.parquet"
+export GPUS_PER_NODE=1 NNODES=1 ROLLOUT_TP=1 RAY_ADDRESS=""
+export TRAIN_BATCH_SIZE="${PROMPTS}" PPO_MINI_BATCH_SIZE=$(( PROMPTS / 2 )) GROUP_SIZE="${GROUP}"
+export MAX_PROMPT_LENGTH="${PROMPT_LEN}" MAX_RESPONSE_LENGTH="${RESPONSE_LEN}"
+export ACTOR_TOKENS_PER_GPU="${ACTOR_TOKENS}" CRITIC_TOKENS_PER_GPU="${CRITIC_TOKENS}"
+export ROLLOUT_GPU_MEMORY_UTILIZATION=0.3 TOTAL_EPOCHS=1000 TEST_FREQ=-1 SAVE_FREQ=-1
+export LOGGER="[console,file]" PROJECT_NAME=gpu_smoke
+
+run_args() {  # the hydra overrides both runs add to the launch scripts' own
+  local run_dir="$1"
+  printf '%s\n' "trainer.total_training_steps=${STEPS}" "trainer.val_before_train=false" "trainer.resume_mode=disable" \
+    "trainer.default_local_dir=${run_dir}/checkpoints" \
+    "+ray_kwargs.ray_init.runtime_env.env_vars.VERL_FILE_LOGGER_PATH='${run_dir}/metrics.jsonl'"
+}
+
+for algorithm in asyppo ppo; do
+  run_dir="${WORK_DIR}/${algorithm}"
+  rm -rf "${run_dir}" && mkdir -p "${run_dir}"
+  mapfile -t extra < <(run_args "${run_dir}")
+  if [[ "${SMOKE_MODE}" == print-overrides ]]; then
+    EXPERIMENT_NAME="smoke_${algorithm}" bash "${SCRIPTS_DIR}/run_qwen3_4b_${algorithm}.sh" --print-overrides \
+      "${extra[@]}" > "${run_dir}/overrides.txt"
+    continue
+  fi
+  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 250 > "${run_dir}/gpu_memory_mib.txt" &
+  sampler=$!
+  echo "=== ${algorithm}: ${STEPS} steps, log ${run_dir}/train.log"
+  status=0
+  EXPERIMENT_NAME="smoke_${algorithm}" VERL_FILE_LOGGER_PATH="${run_dir}/metrics.jsonl" \
+    bash "${SCRIPTS_DIR}/run_qwen3_4b_${algorithm}.sh" "${extra[@]}" > "${run_dir}/train.log" 2>&1 || status=$?
+  kill "${sampler}" 2>/dev/null || true
+  wait "${sampler}" 2>/dev/null || true
+  if [[ "${status}" -ne 0 ]]; then
+    echo "${algorithm} run failed (exit ${status}); last lines of ${run_dir}/train.log:" >&2
+    tail -n 40 "${run_dir}/train.log" >&2
+    exit "${status}"
+  fi
+done
+[[ "${SMOKE_MODE}" == print-overrides ]] && { echo "overrides written under ${WORK_DIR}/{asyppo,ppo}/"; exit 0; }
+
+python3 -m recipe.asyppo.scripts.smoke_report --asyppo "${WORK_DIR}/asyppo" --ppo "${WORK_DIR}/ppo" \
+  --actor "${ACTOR_MODEL}" --critics 2x "${CRITIC_MODEL}" --prompts "${PROMPTS}" --group-size "${GROUP}" \
+  --tokens-per-gpu "${ACTOR_TOKENS}" "${CRITIC_TOKENS}"

@@ -1,0 +1,161 @@
+"""Compare measured step time and peak memory of two runs (AsyPPO vs symmetric PPO) with the cost model's prediction.
+
+``python -m recipe.asyppo.scripts.smoke_report --asyppo RUN_DIR --ppo RUN_DIR --actor DIR --critics 2x DIR
+--tokens-per-gpu A C``, where each run directory holds ``metrics.jsonl`` (verl's ``file`` logger: one
+``{"step": s, "data": {...}}`` per line) and optionally ``gpu_memory_mib.txt`` (``nvidia-smi`` samples, one MiB
+number per line). ``gpu_smoke.sh`` writes both.
+
+Measured per run: median ``timing_s/step`` over steps after the first (warm-up), the largest
+``*max_memory_allocated_gb`` any training worker logged (torch allocator peak of the colocated training process, in
+GiB), and the largest device memory ``nvidia-smi`` saw (includes the vLLM server and CUDA contexts). Predicted: the
+cost model's peak training memory for the same models and the run's mean prompt/response lengths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from recipe.asyppo.cost.__main__ import parse_critics
+from recipe.asyppo.cost.facts import load_facts
+from recipe.asyppo.cost.model import GIB, Setup, StepShape, memory_per_gpu
+
+MEMORY_SUFFIX = "max_memory_allocated_gb"
+TOLERANCE = 0.2
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one smoke run measured.
+
+    Attributes:
+        steps: training steps logged.
+        step_time_s: median ``timing_s/step`` over steps after the first (all steps if only one).
+        train_peak_gib: largest ``*max_memory_allocated_gb`` logged by any worker.
+        device_peak_gib: largest ``nvidia-smi`` sample, or None without samples.
+        prompt_len, response_len: mean prompt and response tokens over all steps.
+    """
+
+    steps: int
+    step_time_s: float
+    train_peak_gib: float
+    device_peak_gib: float | None
+    prompt_len: float
+    response_len: float
+
+
+def read_metrics(path: Path) -> list[dict[str, float]]:
+    """The ``data`` dicts of a verl ``file``-logger JSONL, in step order, training steps only (with ``timing_s/step``).
+
+    Raises:
+        ValueError: a line that is not a JSON object with ``step`` and ``data``; the message names file and line.
+    """
+    steps: list[tuple[int, dict]] = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            step, data = int(record["step"]), dict(record["data"])
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"{path}:{number}: not a verl file-logger record ({error})") from error
+        if "timing_s/step" in data:
+            steps.append((step, data))
+    return [data for _, data in sorted(steps, key=lambda item: item[0])]
+
+
+def summarize(run_dir: Path) -> RunSummary:
+    """Summarise ``run_dir/metrics.jsonl`` and ``run_dir/gpu_memory_mib.txt``.
+
+    Raises:
+        ValueError: no training step logged, or no ``*max_memory_allocated_gb`` metric; the message names the file.
+    """
+    metrics_file = run_dir / "metrics.jsonl"
+    steps = read_metrics(metrics_file)
+    if not steps:
+        raise ValueError(f"{metrics_file}: no training step with timing_s/step")
+    timed = steps[1:] or steps
+    memory = [value for data in steps for key, value in data.items() if key.endswith(MEMORY_SUFFIX)]
+    if not memory:
+        raise ValueError(f"{metrics_file}: no *{MEMORY_SUFFIX} metric logged")
+    samples_file = run_dir / "gpu_memory_mib.txt"
+    samples = [float(line) for line in samples_file.read_text().split()] if samples_file.is_file() else []
+    return RunSummary(
+        steps=len(steps),
+        step_time_s=statistics.median(data["timing_s/step"] for data in timed),
+        train_peak_gib=max(memory),
+        device_peak_gib=max(samples) / 1024 if samples else None,
+        prompt_len=statistics.fmean(data["prompt_length/mean"] for data in steps),
+        response_len=statistics.fmean(data["response_length/mean"] for data in steps),
+    )
+
+
+def predicted_peak_gib(setup: Setup, run: RunSummary, prompts: int, group_size: int,
+                       tokens_per_gpu: tuple[int, int]) -> float:
+    """The cost model's peak training memory (GiB, one GPU) for ``setup`` at the run's mean lengths."""
+    shape = StepShape(prompts=prompts, group_size=group_size, prompt_len=round(run.prompt_len),
+                      response_len=round(run.response_len), gpus=1, actor_tokens_per_gpu=tokens_per_gpu[0],
+                      critic_tokens_per_gpu=tokens_per_gpu[1])
+    return memory_per_gpu(setup, shape)["peak"] / GIB
+
+
+def report(asyppo: RunSummary, ppo: RunSummary, predicted: tuple[float, float]) -> str:
+    """A markdown table of both runs, their ratio, and the prediction's relative error."""
+    def ratio(a: float | None, b: float | None) -> str:
+        return f"{a / b:.2f}" if a is not None and b else "-"
+
+    def fmt(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    rows = [
+        ("steps logged", str(asyppo.steps), str(ppo.steps), "-"),
+        ("median step time (s)", fmt(asyppo.step_time_s), fmt(ppo.step_time_s),
+         ratio(asyppo.step_time_s, ppo.step_time_s)),
+        ("training peak, torch allocator (GiB)", fmt(asyppo.train_peak_gib), fmt(ppo.train_peak_gib),
+         ratio(asyppo.train_peak_gib, ppo.train_peak_gib)),
+        ("device peak, nvidia-smi (GiB)", fmt(asyppo.device_peak_gib), fmt(ppo.device_peak_gib),
+         ratio(asyppo.device_peak_gib, ppo.device_peak_gib)),
+        ("cost model peak training memory (GiB)", fmt(predicted[0]), fmt(predicted[1]),
+         ratio(predicted[0], predicted[1])),
+    ]
+    lines = ["| quantity | AsyPPO | PPO | AsyPPO/PPO |", "|---|---|---|---|"]
+    lines += [f"| {' | '.join(row)} |" for row in rows]
+    for name, run, guess in (("AsyPPO", asyppo, predicted[0]), ("PPO", ppo, predicted[1])):
+        error = guess / run.train_peak_gib - 1.0
+        verdict = "within" if abs(error) <= TOLERANCE else "OUTSIDE"
+        lines.append(f"\n{name}: cost model vs torch allocator peak {error:+.0%} ({verdict} {TOLERANCE:.0%})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.scripts.smoke_report", description=__doc__.split(
+        "\n")[0])
+    parser.add_argument("--asyppo", type=Path, required=True, help="AsyPPO run directory")
+    parser.add_argument("--ppo", type=Path, required=True, help="symmetric PPO run directory")
+    parser.add_argument("--actor", required=True, help="actor model dir (also the PPO critic)")
+    parser.add_argument("--critics", nargs="+", required=True, help="AsyPPO critics, e.g. '2x DIR'")
+    parser.add_argument("--prompts", type=int, required=True, help="prompts per step")
+    parser.add_argument("--group-size", type=int, required=True, help="responses per prompt")
+    parser.add_argument("--tokens-per-gpu", type=int, nargs=2, required=True, metavar=("ACTOR", "CRITIC"))
+    args = parser.parse_args(argv)
+    try:
+        runs = summarize(args.asyppo), summarize(args.ppo)
+        actor = load_facts(args.actor)
+        critics = tuple(load_facts(name) for name in parse_critics(args.critics))
+    except (ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    setups = (Setup("AsyPPO", actor, critics, 1.0 / len(critics)), Setup("PPO", actor, (actor,), 1.0))
+    tokens = tuple(args.tokens_per_gpu)
+    predicted = tuple(predicted_peak_gib(setup, run, args.prompts, args.group_size, tokens)
+                      for setup, run in zip(setups, runs, strict=True))
+    print(report(runs[0], runs[1], predicted))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
