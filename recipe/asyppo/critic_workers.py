@@ -71,10 +71,8 @@ def critic_training_config(base: TrainingWorkerConfig, model_path: str | None, s
             model_config, path=model_path, hf_config_path=None, tokenizer_path=None, local_path=None,
             local_hf_config_path=None, local_tokenizer_path=None, hf_config=None, generation_config=None,
         )
-    engine_config = copy.deepcopy(base.engine_config)
-    engine_config.seed = seed
     return dataclasses.replace(
-        base, model_config=model_config, engine_config=engine_config,
+        base, model_config=model_config, engine_config=dataclasses.replace(base.engine_config, seed=seed),
         optimizer_config=copy.deepcopy(base.optimizer_config),
     )
 

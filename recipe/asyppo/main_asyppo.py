@@ -14,7 +14,7 @@ import logging
 import os
 
 import hydra
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from recipe.asyppo.config import AsyPPOConfig, check_against_trainer
 
@@ -36,12 +36,20 @@ def reward_function_path() -> str:
     return spec.origin
 
 
-def add_external_module(module: str) -> None:
-    """Append ``module`` to ``$VERL_USE_EXTERNAL_MODULES`` so ``import verl`` imports it in every Ray process."""
-    modules = [m for m in os.environ.get(EXTERNAL_MODULES_ENV, "").split(",") if m]
-    if module not in modules:
-        modules.append(module)
-    os.environ[EXTERNAL_MODULES_ENV] = ",".join(modules)
+def _with_module(modules: str | None, module: str) -> str:
+    names = [m for m in (modules or "").split(",") if m]
+    return ",".join(names if module in names else [*names, module])
+
+
+def add_external_module(config: DictConfig, module: str) -> None:
+    """Make ``import verl`` import ``module`` in every Ray process: append it to ``$VERL_USE_EXTERNAL_MODULES``
+    (inherited by a local Ray cluster) and, when the run sets that variable in
+    ``ray_kwargs.ray_init.runtime_env.env_vars`` (which then wins in Ray processes), there as well."""
+    os.environ[EXTERNAL_MODULES_ENV] = _with_module(os.environ.get(EXTERNAL_MODULES_ENV), module)
+    env_vars = OmegaConf.select(config, "ray_kwargs.ray_init.runtime_env.env_vars")
+    if env_vars is not None and env_vars.get(EXTERNAL_MODULES_ENV) is not None:
+        with open_dict(config):
+            env_vars[EXTERNAL_MODULES_ENV] = _with_module(env_vars[EXTERNAL_MODULES_ENV], module)
 
 
 def prepare_config(config: DictConfig) -> AsyPPOConfig:
@@ -61,7 +69,7 @@ def prepare_config(config: DictConfig) -> AsyPPOConfig:
                                config.trainer.v1.trainer_mode, TRAINER_MODE)
             config.trainer.v1.trainer_mode = TRAINER_MODE
     if asyppo.enable:
-        add_external_module(TRAINER_MODULE)
+        add_external_module(config, TRAINER_MODULE)
         importlib.import_module(TRAINER_MODULE)
     return asyppo
 
