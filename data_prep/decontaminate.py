@@ -17,18 +17,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 
 from data_prep.records import DataPrepError
-from data_prep.text import plain_words, words
+from data_prep.text import word_lists
 
 DEFAULT_NGRAM = 13
 DEFAULT_BOILERPLATE_PROBLEMS = 0
-
-
-def text_ngrams(text: str, n: int) -> set[tuple[str, ...]]:
-    """The n-grams of ``text`` under both tokenisations (normalised and plain words)."""
-    return {*ngrams(words(text), n), *ngrams(plain_words(text), n)}
 
 
 def ngrams(words: Sequence[str], n: int) -> Iterable[tuple[str, ...]]:
@@ -63,7 +59,8 @@ class NgramIndex:
         problems_with: Counter[tuple[str, ...]] = Counter()
         for name, texts in benchmark_texts.items():
             for text in texts:
-                grams = text_ngrams(text, n)
+                normalised, plain = word_lists(text)
+                grams = {*ngrams(normalised, n), *ngrams(plain, n)}
                 problems_with.update(grams)
                 for gram in grams:
                     names = self.owners.get(gram, ())
@@ -77,9 +74,13 @@ class NgramIndex:
 
     def match(self, text: str) -> tuple[str, ...]:
         """The benchmarks sharing at least one n-gram with ``text`` (given order); ``()`` when none does."""
-        grams = text_ngrams(text, self.n)
-        if self.owners.keys().isdisjoint(grams):
+        return self.match_words(*word_lists(text))
+
+    def match_words(self, normalised: Sequence[str], plain: Sequence[str]) -> tuple[str, ...]:
+        """:meth:`match` for a text already split by :func:`data_prep.text.word_lists`."""
+        if self.owners.keys().isdisjoint(chain(ngrams(normalised, self.n), ngrams(plain, self.n))):
             return ()
+        grams = chain(ngrams(normalised, self.n), ngrams(plain, self.n))
         found = {name for gram in grams for name in self.owners.get(gram, ())}
         return tuple(name for name in self.benchmarks if name in found)
 

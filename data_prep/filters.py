@@ -20,7 +20,7 @@ from data_prep.answer_check import SELF_CHECK_FAILED, UNPARSEABLE, check_golds
 from data_prep.checkable import single_answer_problem
 from data_prep.decontaminate import NgramIndex
 from data_prep.records import DataPrepError, Dropped, Problem
-from data_prep.text import exact_key, near_key
+from data_prep.text import exact_key, word_lists
 
 FILTERS = (
     "invalid_row",
@@ -140,12 +140,13 @@ def apply_filters(
             _drop(report, "exact_duplicate", problem, "same text as an earlier problem")
             continue
         seen_exact.add(exact)
-        near = near_key(problem.problem)
+        normalised, plain = word_lists(problem.problem)
+        near = " ".join(normalised)
         if near in seen_near:
             _drop(report, "near_duplicate", problem, "same normalised text as an earlier problem")
             continue
         seen_near.add(near)
-        benchmarks = index.match(problem.problem) if index is not None else ()
+        benchmarks = index.match_words(normalised, plain) if index is not None else ()
         if benchmarks:
             report.contaminated_by_benchmark.update(benchmarks)
             _drop(report, "contaminated", problem, f"shares a {index.n}-gram with {', '.join(benchmarks)}")

@@ -62,7 +62,8 @@ class LoadedSource:
         kind: ``hub`` or ``file``.
         files: ``[{"path": ..., "sha256": ...}]`` for every file read (Hub: the ``datasets`` cache files).
         rows: rows read, valid or not.
-        content_sha256: sha256 over every valid problem's (source, index, problem, answer) in order.
+        content_sha256: sha256 over every valid problem's source, index, problem and answer in order, each followed by
+            a NUL byte.
     """
 
     spec: str
@@ -276,7 +277,7 @@ def _read_rows(
             loaded.dropped.append(Dropped("invalid_row", spec, position, f"field '{bad.field}': {bad.detail}"))
             continue
         loaded.problems.append(problem)
-        digest.update(json.dumps([problem.source, problem.index, problem.problem, problem.answer]).encode())
+        digest.update(f"{problem.source}\0{problem.index}\0{problem.problem}\0{problem.answer}\0".encode())
     loaded.content_sha256 = digest.hexdigest()
     return loaded
 

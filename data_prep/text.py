@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
-_LATEX_NOISE = re.compile(r"\\(?:left|right|displaystyle|textstyle|mathrm|text|mbox|operatorname)\b|\\[,;:! ]|\$")
-_FRAC_VARIANTS = re.compile(r"\\[dt]frac\b")
-_NON_WORD = re.compile(r"[^0-9a-z]+")
+_TOKEN = re.compile(r"\\?[0-9a-z]+")
+_DROPPED_MACROS = frozenset(
+    "\\" + name for name in ("left", "right", "displaystyle", "textstyle", "mathrm", "text", "mbox", "operatorname")
+)
+_MACRO_ALIASES = {"\\dfrac": "frac", "\\tfrac": "frac"}
 
 # Instruction wrappers that verl-schema pools put around the problem; stripped to recover the original problem.
 # (prefix, suffix) pairs, tried in order; the first pair whose both parts match is removed.
@@ -26,25 +28,27 @@ def exact_key(text: str) -> str:
     return " ".join(text.split())
 
 
+def word_lists(text: str) -> tuple[list[str], list[str]]:
+    """(normalised words, plain words) of ``text``, from one pass over it; see :func:`words` and :func:`plain_words`."""
+    tokens = _TOKEN.findall(text.lower())
+    normalised = [_MACRO_ALIASES.get(token, token.lstrip("\\")) for token in tokens if token not in _DROPPED_MACROS]
+    return normalised, [token.lstrip("\\") for token in tokens]
+
+
 def words(text: str) -> list[str]:
-    """Normalised words: lower case, ``\\dfrac``/``\\tfrac`` as ``\\frac``, sizing/text macros and ``$`` dropped,
-    every run of characters other than ``[0-9a-z]`` a separator.
+    """Normalised words: lower-cased runs of ``[0-9a-z]`` (everything else separates), with ``\\dfrac``/``\\tfrac``
+    read as ``frac`` and the macros ``\\left``, ``\\right``, ``\\displaystyle``, ``\\textstyle``, ``\\mathrm``,
+    ``\\text``, ``\\mbox``, ``\\operatorname`` dropped (their arguments are kept).
 
     ``"Find $\\dfrac{1}{2}$ of 10."`` -> ``["find", "frac", "1", "2", "of", "10"]``.
     """
-    text = _FRAC_VARIANTS.sub(r"\\frac", text.lower())
-    return _NON_WORD.sub(" ", _LATEX_NOISE.sub(" ", text)).split()
+    return word_lists(text)[0]
 
 
 def plain_words(text: str) -> list[str]:
     """Lower-cased runs of ``[0-9a-z]``, LaTeX macros kept as words: ``"$\\left\\{1\\right\\}$"`` ->
     ``["left", "1", "right"]``."""
-    return _NON_WORD.sub(" ", text.lower()).split()
-
-
-def near_key(text: str) -> str:
-    """Key for near duplicates: the normalised words joined by single spaces (see :func:`words`)."""
-    return " ".join(words(text))
+    return word_lists(text)[1]
 
 
 def strip_instruction(content: str) -> str:

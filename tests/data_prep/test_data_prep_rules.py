@@ -8,7 +8,7 @@ from data_prep.answer_check import SELF_CHECK_FAILED, UNPARSEABLE, check_golds
 from data_prep.checkable import single_answer_problem
 from data_prep.decontaminate import NgramIndex, ngrams
 from data_prep.records import DataPrepError
-from data_prep.text import exact_key, near_key, plain_words, strip_instruction, words
+from data_prep.text import exact_key, plain_words, strip_instruction, words
 
 THIRTEEN = "one two three four five six seven eight nine ten eleven twelve thirteen"
 
@@ -18,9 +18,9 @@ def test_exact_key_collapses_whitespace_only():
     assert exact_key("Find $x$.") != exact_key("find $x$.")
 
 
-def test_near_key_ignores_case_dollars_dfrac_and_sizing_macros():
+def test_normalised_words_ignore_case_dollars_dfrac_and_sizing_macros():
     assert words("Find $\\dfrac{1}{2}$ of 10.") == ["find", "frac", "1", "2", "of", "10"]
-    assert near_key("Find $\\left(\\tfrac{1}{2}\\right)$ of 10.") == near_key("find (\\frac{1}{2}) of 10")
+    assert words("Find $\\left(\\tfrac{1}{2}\\right)$ of 10.") == words("find (\\frac{1}{2}) of 10")
 
 
 def test_plain_words_keep_latex_macro_names():
