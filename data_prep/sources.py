@@ -361,9 +361,9 @@ def load_hub(
         read = mapped_reader(fields)
         columns = [f.split(".")[0] for f in (fields.problem, fields.answer, fields.difficulty, fields.subject) if f]
     missing = [column for column in columns if column not in dataset.column_names]
-    if missing and adapter is not None:
+    if missing:
         raise DataPrepError(f"Hub dataset '{name}' lacks columns {missing}; it has {dataset.column_names}")
-    dataset = dataset.select_columns([column for column in columns if column in dataset.column_names])
+    dataset = dataset.select_columns(columns)
     return _read_rows(name, "hub", files, dataset, len(dataset), name, read, strict, progress)
 
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from data_prep.build import BuildOptions, build
+from data_prep.records import DataPrepError
+from data_prep.sources import FieldMap, load_source
 from data_prep.templates import get_template
 from eval.benchmarks import load_benchmark
 
@@ -85,3 +91,35 @@ def test_manifest_records_inputs_options_every_filter_and_distribution(math_buil
     assert counts["removed"]["contaminated"] > 0 and counts["removed"]["near_duplicate"] > 0
     assert sum(manifest["outputs"]["train.parquet"]["distribution"]["data_source"].values()) == 5000
     assert set(manifest["outputs"]["train.parquet"]["distribution"]["difficulty"]) >= {"1", "2", "3", "4", "5"}
+
+
+def test_damaged_rows_of_the_math_pool_are_counted_and_a_truncated_file_is_a_clear_error(math_pool, tmp_path):
+    rows = pq.read_table(math_pool).slice(0, 40).to_pylist()
+    rows[3]["reward_model"]["ground_truth"] = None
+    rows[5]["prompt"][0]["content"] = 123
+    del rows[7]["reward_model"]
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    loaded = load_source(str(damaged), FieldMap())
+    assert [(d.row, d.detail) for d in loaded.dropped] == [
+        (3, "field 'reward_model.ground_truth': answer is missing"),
+        (5, "field 'prompt': problem must be a string, got int 123"),
+        (7, "field 'reward_model.ground_truth': answer is missing"),
+    ]
+    assert len(loaded.problems) == 37
+    truncated = tmp_path / "truncated.parquet"
+    truncated.write_bytes(Path(math_pool).read_bytes()[: 100_000])
+    with pytest.raises(DataPrepError, match=r"truncated.parquet: cannot read as parquet"):
+        load_source(str(truncated), FieldMap())
+
+
+def test_a_fresh_process_with_another_hash_seed_writes_the_same_bytes(math_build, math_pool, shared_data_dir, tmp_path):
+    out, _ = math_build
+    command = [
+        sys.executable, "-m", "data_prep", "build", "--source", str(math_pool), "--out", str(tmp_path),
+        "--benchmark-dir", str(shared_data_dir / "benchmarks"), "--no-progress",
+    ]
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run(command, cwd=Path(__file__).resolve().parents[2], env=env, check=True, capture_output=True)
+    for name in ("train.parquet", "val.parquet"):
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes()

@@ -96,6 +96,13 @@ def test_unknown_hub_dataset_loads_with_a_field_mapping(fake_hub):
     assert (problem.problem, problem.answer) == ("Compute $2+2$.", "4")
 
 
+def test_hub_dataset_without_the_mapped_column_is_an_error_listing_its_columns(fake_hub):
+    pools, _ = fake_hub
+    pools["someone/pool"] = [{"question": "Compute $2+2$.", "a": 4}]
+    with pytest.raises(DataPrepError, match=r"'someone/pool' lacks columns \['q'\]; it has \['question', 'a'\]"):
+        load_source("someone/pool", FieldMap(problem="q", answer="a"))
+
+
 def test_hub_load_failure_names_the_dataset(fake_hub):
     with pytest.raises(DataPrepError, match="cannot load Hub dataset 'zwhe99/DeepMath-103K'"):
         load_source("zwhe99/DeepMath-103K", FieldMap())
