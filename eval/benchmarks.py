@@ -6,6 +6,10 @@ solution, and how many rows the set must have. :func:`load_benchmark` turns the 
 records and checks every row and the row count, so a truncated or wrong file fails loudly instead of silently
 changing a reported number. Adding a benchmark is adding a record here (and a test), not editing the runner.
 
+Hub copies: MATH-500, AIME 2024 (``HuggingFaceH4/aime_2024``) and AIME 2025 (``math-ai/aime25``) have the local files'
+columns per their dataset cards; the others' columns were not checked offline, so a Hub load validates every row and
+fails naming the Hub dataset, row and missing field rather than guessing.
+
 Gold answers are returned as strings exactly as the source writes them, with two normalisations documented on the
 rules below: integer-valued numbers lose a ``.0`` (AMC 2023 stores ``27.0``) and leading zeros (AIME 2024 stores
 ``"025"``), so every gold is the canonical answer a grader compares against.
@@ -267,7 +271,7 @@ BENCHMARKS: dict[str, Benchmark] = {
         Benchmark(
             name="amc23",
             local_dir="amc23",
-            hub=HubSource("math-ai/amc23", split="test"),
+            hub=HubSource("math-ai/amc23", split="test", rename={"question": "problem"}),
             id_field="id",
             problem_field="problem",
             gold=FieldGold("answer"),
