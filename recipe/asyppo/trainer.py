@@ -229,33 +229,14 @@ class AsyPPOTrainer(PPOTrainerSync):
     # ------------------------------------------------------------------- 3. critic updates on their shards
     def _update_critic(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
         """Critic i trains on shard i (disjoint, ``asyppo.critic_shard``), its own mini-batches and old values."""
-        shards = self._critic_shards(batch)
+        shards = shard_keys(batch.keys, batch.tags, self.asyppo.num_critics, self.asyppo.critic_shard)
         self._log_shards(shards)
         per_critic = []
         for index, keys in enumerate(shards):
             per_critic.append(self._train_critic(batch, index, keys))
             metrics.update(per_critic[-1])
-        metrics.update(_mean_over_critics(per_critic))
+        metrics.update(mean_over_critics(per_critic))
         return batch
-
-    def _critic_shards(self, batch: KVBatchMeta) -> list[list[str]]:
-        """Sample keys of each critic's shard; verl's padding samples (loss mask 0) are dealt round-robin."""
-        real = torch.tensor([not tag.get("is_padding", False) for tag in batch.tags], dtype=torch.bool)
-        prompt_ids, response_index = [], []
-        for key in batch.keys:
-            uid, session, _ = key.rsplit("_", 2)
-            prompt_ids.append(uid)
-            response_index.append(int(session))
-        shard_of = critic_shard_ids(prompt_ids, torch.tensor(response_index), self.asyppo.num_critics,
-                                    self.asyppo.critic_shard, sample_mask=real).tolist()
-        shards: list[list[str]] = [[] for _ in range(self.asyppo.num_critics)]
-        padding = [key for key, shard in zip(batch.keys, shard_of, strict=True) if shard < 0]
-        for key, shard in zip(batch.keys, shard_of, strict=True):
-            if shard >= 0:
-                shards[shard].append(key)
-        for position, key in enumerate(padding):
-            shards[position % self.asyppo.num_critics].append(key)
-        return shards
 
     def _train_critic(self, batch: KVBatchMeta, index: int, keys: list[str]) -> dict[str, float]:
         """One critic's PPO value update on ``keys``; returns its ``asyppo/critic_{i}/*`` metrics."""
@@ -323,7 +304,30 @@ class AsyPPOTrainer(PPOTrainerSync):
         return updated
 
 
-def _mean_over_critics(per_critic: list[dict[str, float]]) -> dict[str, float]:
+def shard_keys(keys: list[str], tags: list[dict], num_critics: int, mode: str) -> list[list[str]]:
+    """Sample keys of each critic's shard (``critic_shard_ids`` on verl's ``{uid}_{session_id}_{turn}`` keys).
+
+    verl's padding samples (tag ``is_padding``; their loss mask is 0, so they train nothing) belong to no shard in
+    the rule; they are dealt round-robin so that shards keep equal sizes.
+    """
+    real = torch.tensor([not tag.get("is_padding", False) for tag in tags], dtype=torch.bool)
+    prompt_ids, response_index = [], []
+    for key in keys:
+        uid, session, _ = key.rsplit("_", 2)
+        prompt_ids.append(uid)
+        response_index.append(int(session))
+    shard_of = critic_shard_ids(prompt_ids, torch.tensor(response_index), num_critics, mode, sample_mask=real)
+    shards: list[list[str]] = [[] for _ in range(num_critics)]
+    for key, shard in zip(keys, shard_of.tolist(), strict=True):
+        if shard >= 0:
+            shards[shard].append(key)
+    padding = [key for key, shard in zip(keys, shard_of.tolist(), strict=True) if shard < 0]
+    for position, key in enumerate(padding):
+        shards[position % num_critics].append(key)
+    return shards
+
+
+def mean_over_critics(per_critic: list[dict[str, float]]) -> dict[str, float]:
     """verl's ``critic/*`` names holding the mean over critics of each ``asyppo/critic_{i}/*`` metric."""
     sums: dict[str, list[float]] = {}
     for index, critic_metrics in enumerate(per_critic):
