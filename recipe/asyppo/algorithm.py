@@ -362,7 +362,7 @@ def compute_gae(
     # slot[b, t]: number of valid tokens before t = packed index of t if valid, else of the next valid token (< T).
     packed = not bool((valid[:, 1:] > valid[:, :-1]).any())
     if not packed:
-        slot = torch.cumsum(valid, dim=1) - valid.long()
+        slot = torch.cumsum(valid, dim=1, dtype=torch.int32).sub_(valid.int()).long()
         rewards = torch.zeros_like(rewards).scatter_add_(1, slot, rewards)
         valid_values = torch.zeros_like(valid_values).scatter_add_(1, slot, valid_values)
     deltas = rewards.to(torch.float64, copy=True)
