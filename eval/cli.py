@@ -23,6 +23,16 @@ def _default_workers() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"not JSON: {error.msg}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("expected a JSON object")
+    return value
+
+
 def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("run", help="generate, score and report a model on benchmarks")
     run.add_argument("--model", required=True, help="model directory or Hugging Face Hub id")
@@ -41,6 +51,10 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--chat-template", default="on", choices=["on", "off"],
                      help="apply the tokenizer's chat template to the template's messages, as verl's training does "
                           "(default on); off: plain template text for base models")
+    run.add_argument("--chat-template-kwargs", type=_json_object, default={},
+                     help="JSON object of extra apply_chat_template arguments, as verl's "
+                          "data.apply_chat_template_kwargs in the training config "
+                          "(e.g. '{\"enable_thinking\": false}')")
     run.add_argument("--backend", default="auto", choices=BACKENDS, help="auto: vllm if importable and CUDA, else hf")
     run.add_argument("--tensor-parallel-size", type=int, default=1, help="vllm: GPUs per model")
     run.add_argument("--gpu-memory-utilization", type=float, default=0.9, help="vllm: GPU memory fraction")
@@ -132,6 +146,7 @@ def command_run(args: argparse.Namespace) -> dict[str, Any]:
         backend=backend,
         limit=args.limit,
         data_dir=args.data_dir,
+        chat_template_kwargs=args.chat_template_kwargs,
     )
     chunk = args.chunk_problems
     if chunk is None and backend == "hf":

@@ -15,7 +15,13 @@ from typing import Any
 from data_prep.templates import get_template
 
 
-def build_prompt(problem: str, template_name: str, tokenizer: Any, chat_template: bool) -> str:
+def build_prompt(
+    problem: str,
+    template_name: str,
+    tokenizer: Any,
+    chat_template: bool,
+    chat_template_kwargs: dict[str, Any] | None = None,
+) -> str:
     """The prompt text for ``problem``.
 
     Args:
@@ -23,6 +29,8 @@ def build_prompt(problem: str, template_name: str, tokenizer: Any, chat_template
         template_name: a :mod:`data_prep.templates` name.
         tokenizer: the model's tokenizer (needs a ``chat_template`` when ``chat_template`` is True).
         chat_template: apply the tokenizer's chat template to the template's messages.
+        chat_template_kwargs: extra keyword arguments for ``apply_chat_template`` (verl's
+            ``data.apply_chat_template_kwargs``, e.g. ``{"enable_thinking": False}``), to mirror the training config.
 
     Raises:
         KeyError: unknown template name.
@@ -36,4 +44,6 @@ def build_prompt(problem: str, template_name: str, tokenizer: Any, chat_template
             "--chat-template on, but the model's tokenizer has no chat template; "
             "use --chat-template off for base models"
         )
-    return tokenizer.apply_chat_template(template.messages(problem), tokenize=False, add_generation_prompt=True)
+    return tokenizer.apply_chat_template(
+        template.messages(problem), tokenize=False, add_generation_prompt=True, **(chat_template_kwargs or {})
+    )

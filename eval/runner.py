@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ class RunSettings:
         sampling: sampling options.
         template: :mod:`data_prep.templates` name.
         chat_template: apply the tokenizer's chat template (as verl's training does).
+        chat_template_kwargs: extra ``apply_chat_template`` arguments (verl's ``data.apply_chat_template_kwargs``).
         backend: resolved backend name (``vllm`` or ``hf``).
         limit: evaluate only the first ``limit`` problems of each benchmark; None for all.
         data_dir: local benchmark directory; None loads from the Hugging Face Hub.
@@ -45,6 +46,7 @@ class RunSettings:
     backend: str
     limit: int | None = None
     data_dir: str | None = None
+    chat_template_kwargs: dict[str, Any] = field(default_factory=dict)
 
     def to_config(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,7 +86,9 @@ def _pending(
         for problem in items:
             missing = tuple(i for i in range(settings.sampling.n) if (name, problem.id, i) not in done)
             if missing:
-                prompt = build_prompt(problem.problem, settings.template, tokenizer, settings.chat_template)
+                prompt = build_prompt(
+                    problem.problem, settings.template, tokenizer, settings.chat_template, settings.chat_template_kwargs
+                )
                 pending.append(_Pending(name, problem, prompt, missing))
     return pending
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -82,3 +84,20 @@ def test_score_rescoring_a_runs_samples_gives_the_same_metrics(run_dir: Path, tm
     rescored = json.loads((tmp_path / "rescored" / "results.json").read_text())
     original = json.loads((run_dir / "results.json").read_text())
     assert rescored["benchmarks"] == original["benchmarks"]
+
+
+def test_paper_suite_script_runs_the_six_paper_benchmarks_with_avg_at_4_and_passes_extra_args(tmp_path: Path):
+    script = Path(__file__).resolve().parents[2] / "eval" / "run_paper_suite.sh"
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "python").write_text('#!/bin/sh\necho "$@"\n')
+    (fake_bin / "python").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake_bin}:{os.environ['PATH']}"}
+    done = subprocess.run(["bash", str(script), "MODEL", "OUT", "--data-dir", "D", "--limit", "5"], env=env,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [
+        "-m", "eval", "run", "--model", "MODEL", "--benchmarks", "paper", "--n", "4", "--out", "OUT",
+        "--data-dir", "D", "--limit", "5",
+    ]
+    usage = subprocess.run(["bash", str(script), "MODEL"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "usage:" in usage.stderr

@@ -21,6 +21,19 @@ def test_chat_template_on_applies_the_tokenizer_template_to_the_training_message
     assert expected.startswith("<|im_start|>user\nWhat is 1+1?\n") and expected.endswith("<|im_start|>assistant\n")
 
 
+def test_chat_template_kwargs_reach_apply_chat_template_as_verl_passes_them():
+    class RecordingTokenizer:
+        chat_template = "..."
+
+        def apply_chat_template(self, messages, **kwargs):
+            self.kwargs = kwargs
+            return "rendered"
+
+    tokenizer = RecordingTokenizer()
+    assert build_prompt("x", "base", tokenizer, True, {"enable_thinking": False}) == "rendered"
+    assert tokenizer.kwargs == {"tokenize": False, "add_generation_prompt": True, "enable_thinking": False}
+
+
 def test_chat_template_off_gives_the_plain_user_text():
     prompt = build_prompt("What is 1+1?", "base", tokenizer=None, chat_template=False)
     assert prompt.startswith("What is 1+1?\n") and "\\boxed{}" in prompt and prompt.endswith("\n")
