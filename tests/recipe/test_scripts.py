@@ -105,6 +105,7 @@ def test_dry_run_prints_the_resolved_config_that_the_in_process_check_validates(
     result = run_script("run_qwen3_4b_asyppo.sh", ["--dry-run"], script_env(model_root))
     assert result.returncode == 0, result.stderr
     assert "dry run: config is valid (nothing launched)" in result.stderr
+    assert "dry run: warning: no such file for data.train_files: /data/asyppo/train.parquet" in result.stderr
     assert flatten(yaml.safe_load(result.stdout)) == resolved["run_qwen3_4b_asyppo.sh"]
 
 

@@ -76,6 +76,18 @@ def validate(config: DictConfig) -> None:
         )
 
 
+def missing_data_files(config: DictConfig) -> list[str]:
+    """``data.train_files`` / ``data.val_files`` entries that are not existing local files (warned about, not an
+    error: a dry run before the data is built is fine)."""
+    missing = []
+    for key in ("train_files", "val_files"):
+        files = config.data.get(key)
+        for path in [files] if isinstance(files, str) else list(files or []):
+            if not Path(path).expanduser().is_file():
+                missing.append(f"data.{key}: {path}")
+    return missing
+
+
 def composed_and_validated(overrides: list[str]) -> DictConfig:
     """``compose`` then ``validate``; verl's prints go to stderr. Returns the resolved config."""
     config = compose(overrides)
@@ -92,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dry run: invalid config: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     print(OmegaConf.to_yaml(config))
+    for entry in missing_data_files(config):
+        print(f"dry run: warning: no such file for {entry}", file=sys.stderr)
     print("dry run: config is valid (nothing launched)", file=sys.stderr)
     return 0
 
