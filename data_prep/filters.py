@@ -84,15 +84,16 @@ def _drop(report: FilterReport, reason: str, problem: Problem, detail: str) -> N
 
 def _row_filters(problem: Problem, options: FilterOptions, report: FilterReport) -> bool:
     """True when ``problem`` passes the per-row filters; otherwise it is counted in ``report``."""
-    text = problem.problem.strip()
+    text = problem.problem
     if not text:
         _drop(report, "empty_problem", problem, "problem is empty")
         return False
     if len(text) > options.max_problem_chars:
         _drop(report, "problem_too_long", problem, f"{len(text)} characters > {options.max_problem_chars}")
         return False
+    ranged = options.min_difficulty is not None or options.max_difficulty is not None
     if problem.difficulty is None:
-        report.difficulty_unknown_kept += options.min_difficulty is not None or options.max_difficulty is not None
+        report.difficulty_unknown_kept += 1 if ranged else 0
     elif (options.min_difficulty is not None and problem.difficulty < options.min_difficulty) or (
         options.max_difficulty is not None and problem.difficulty > options.max_difficulty
     ):

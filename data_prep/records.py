@@ -34,7 +34,15 @@ class Problem:
 
 @dataclass(frozen=True)
 class Dropped:
-    """Why one source row was left out: ``location`` is the file or Hub name, ``row`` its 0-based position."""
+    """Why one source row was left out.
+
+    Attributes:
+        reason: the filter name (see ``data_prep.filters.FILTERS``).
+        location: for an unreadable row (``invalid_row``) the ``--source`` it came from, else the problem's
+            ``data_source``.
+        row: for an unreadable row its 0-based position in the source, else the problem's ``index``.
+        detail: what was wrong, naming the field where there is one.
+    """
 
     reason: str
     location: str

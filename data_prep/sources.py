@@ -98,12 +98,13 @@ def _is_missing(value: Any) -> bool:
 
 
 def problem_text(value: Any, field_name: str) -> str:
-    """The problem statement; a missing or non-string value is a bad row (an empty string is kept for the filter)."""
+    """The problem statement, stripped; a missing or non-string value is a bad row (an empty or blank string is
+    returned as ``""`` for the ``empty_problem`` filter)."""
     if _is_missing(value):
         raise _BadRow(field_name, "problem is missing")
     if not isinstance(value, str):
         raise _BadRow(field_name, f"problem must be a string, got {type(value).__name__} {value!r:.60}")
-    return value
+    return value.strip()
 
 
 def answer_text(value: Any, field_name: str) -> str:
@@ -288,7 +289,10 @@ def _file_rows(path: Path) -> list[dict[str, Any]]:
             return pq.read_table(path).to_pylist()
         except Exception as error:  # pyarrow raises several types for damaged files
             raise DataPrepError(f"{path}: cannot read as parquet ({type(error).__name__}: {error})") from error
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise DataPrepError(f"{path}: not UTF-8 text (byte {error.start}); expected JSON") from error
     if path.suffix == ".json":
         try:
             data = json.loads(text)

@@ -135,16 +135,18 @@ def test_bad_rows_are_counted_with_row_and_field(tmp_path):
         {"problem": "No answer."},
         {"problem": 42, "answer": "42"},
         {"problem": "Empty answer.", "answer": "  "},
+        {"problem": "  Padded $1+2$.\n", "answer": 3},
         {"problem": "Two answers.", "answer": [1, 2]},
     ]
     path.write_text("\n".join(json.dumps(row) for row in rows))
     loaded = load_source(str(path), FieldMap())
-    assert [p.index for p in loaded.problems] == [0]
+    kept = [(p.index, p.problem, p.answer) for p in loaded.problems]
+    assert kept == [(0, "Fine $1+1$.", "2"), (4, "Padded $1+2$.", "3")]
     assert [(d.row, d.detail) for d in loaded.dropped] == [
         (1, "field 'answer': answer is missing"),
         (2, "field 'problem': problem must be a string, got int 42"),
         (3, "field 'answer': answer is empty"),
-        (4, "field 'answer': answer must be a string or number, got list [1, 2]"),
+        (5, "field 'answer': answer must be a string or number, got list [1, 2]"),
     ]
 
 
@@ -160,6 +162,13 @@ def test_broken_jsonl_line_is_an_error_naming_file_and_line(tmp_path):
     path = tmp_path / "pool.jsonl"
     path.write_text('{"problem": "a", "answer": "1"}\n{"problem": "b", "answer": \n')
     with pytest.raises(DataPrepError, match=r"pool.jsonl, line 2: invalid JSON"):
+        load_source(str(path), FieldMap())
+
+
+def test_binary_jsonl_is_an_error_naming_the_file(tmp_path):
+    path = tmp_path / "pool.jsonl"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    with pytest.raises(DataPrepError, match=r"pool.jsonl: not UTF-8 text"):
         load_source(str(path), FieldMap())
 
 
