@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -107,3 +111,37 @@ def test_a_corrupt_line_before_the_last_is_an_error_naming_file_and_line(
     (out / SAMPLES_FILE).write_text("".join(lines))
     with pytest.raises(ValueError, match=r"samples\.jsonl:2: not a sample record"):
         _run(settings, out, CountingBackend(hf_backend))
+
+
+def test_sigkilled_cli_run_resumes_to_the_same_samples_as_an_uninterrupted_run(
+    hf_backend, benchmarks_dir: Path, tiny_actor: Path, tmp_path: Path
+):
+    out = tmp_path / "sigkilled"
+    args = [
+        sys.executable, "-m", "eval", "run", "--model", str(tiny_actor), "--benchmarks", "aime25,amc23",
+        "--data-dir", str(benchmarks_dir), "--limit", "5", "--n", "2", "--temperature", "0", "--max-tokens", "6",
+        "--backend", "hf", "--chunk-problems", "1", "--workers", "1", "--no-progress", "--out", str(out),
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if (out / SAMPLES_FILE).exists() and (out / SAMPLES_FILE).stat().st_size > 0:
+            break
+        time.sleep(0.02)
+    process.kill()
+    process.wait()
+    written = (out / SAMPLES_FILE).read_text().count("\n")
+    assert 0 < written < 20, f"the run should be killed after its first chunk landed, found {written} samples"
+    settings = RunSettings(
+        model=str(tiny_actor), benchmarks=("aime25", "amc23"), sampling=SamplingConfig(n=2, temperature=0.0,
+        top_p=0.95, max_tokens=6, seed=0), template="base", chat_template=True, backend="hf", limit=5,
+        data_dir=str(benchmarks_dir),
+    )
+    resumed = CountingBackend(hf_backend)
+    results = run_eval(settings, out, lambda: resumed, chunk_problems=1, workers=1, show_progress=False)
+    assert sum(r.num_samples for call in resumed.calls for r in call) == 20 - written
+    reference = run_eval(settings, tmp_path / "reference", lambda: CountingBackend(hf_backend), chunk_problems=1,
+                         workers=1, show_progress=False)
+    assert results["benchmarks"] == reference["benchmarks"]
+    assert sorted(map(json.dumps, _lines(out))) == sorted(map(json.dumps, _lines(tmp_path / "reference")))
