@@ -270,3 +270,37 @@ def test_smoke_report_prints_measured_ratios_and_the_cost_model_error(tmp_path):
     assert "| training peak, torch allocator (GiB) | 22.00 | 27.50 | 0.80 |" in text
     assert "AsyPPO: cost model vs torch allocator peak +10% (within 20%)" in text
     assert "PPO: cost model vs torch allocator peak -20% (within 20%)" in text
+
+
+def fake_command(directory: Path, name: str) -> Path:
+    """An executable ``name`` in ``directory`` that prints its arguments NUL-separated instead of running."""
+    directory.mkdir(exist_ok=True)
+    path = directory / name
+    path.write_text("#!/usr/bin/env bash\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done\n")
+    path.chmod(0o755)
+    return directory
+
+
+def fake_run(script: str, model_root: Path, tmp_path: Path, name: str, **settings: str) -> list[str]:
+    env = script_env(model_root, **settings)
+    env["PATH"] = f"{fake_command(tmp_path / 'bin', name)}:{env['PATH']}"
+    result = run_script(script, [], env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split("\0")[:-1]
+
+
+def test_launch_runs_the_asyppo_entry_point_with_the_printed_overrides(model_root, tmp_path):
+    argv = fake_run("run_qwen3_4b_asyppo.sh", model_root, tmp_path, "python3")
+    assert argv[:2] == ["-m", "recipe.asyppo.main_asyppo"]
+    assert argv[2:] == overrides_of("run_qwen3_4b_asyppo.sh", script_env(model_root))
+
+
+def test_multi_node_launch_submits_a_ray_job_that_ships_the_repo(model_root, tmp_path):
+    argv = fake_run("run_qwen3_14b_asyppo_1.7b.sh", model_root, tmp_path, "ray", RAY_ADDRESS="http://head:8265")
+    assert argv[:4] == ["job", "submit", "--address", "http://head:8265"]
+    runtime_env = json.loads(argv[argv.index("--runtime-env-json") + 1])
+    assert runtime_env["working_dir"] == str(SCRIPTS_DIR.parents[2])
+    assert runtime_env["env_vars"] == {"VERL_USE_EXTERNAL_MODULES": "recipe.asyppo.trainer"}
+    entry = argv[argv.index("--") + 1:]
+    assert entry[:3] == ["python3", "-m", "recipe.asyppo.main_asyppo"]
+    assert "trainer.nnodes=2" in entry

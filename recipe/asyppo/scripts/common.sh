@@ -207,8 +207,12 @@ launch() {
       (cd "${ASYPPO_REPO_ROOT}" && python3 -m recipe.asyppo.scripts.check_config "${OVERRIDES[@]}") ;;
     run)
       if [[ -n "${RAY_ADDRESS}" ]]; then
+        # working_dir ships the repo to every node; the entry point registers the AsyPPO trainer through
+        # VERL_USE_EXTERNAL_MODULES in its own process only, so the job-wide env carries it to other nodes.
+        local env_vars="{}"
+        [[ "${ALGORITHM}" == asyppo ]] && env_vars='{"VERL_USE_EXTERNAL_MODULES": "recipe.asyppo.trainer"}'
         ray job submit --address "${RAY_ADDRESS}" \
-          --runtime-env-json "{\"working_dir\": \"${ASYPPO_REPO_ROOT}\", \"excludes\": [\".git\", \"checkpoints\", \"outputs\"]}" \
+          --runtime-env-json "{\"working_dir\": \"${ASYPPO_REPO_ROOT}\", \"excludes\": [\".git\", \"checkpoints\", \"outputs\"], \"env_vars\": ${env_vars}}" \
           -- python3 -m recipe.asyppo.main_asyppo "${OVERRIDES[@]}"
       elif [[ "${NNODES}" -gt 1 ]]; then
         echo "NNODES=${NNODES} needs a Ray cluster: start one and set RAY_ADDRESS=http://HEAD:8265" >&2
