@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,13 @@ class Completion:
 
 
 class GenerationBackend(Protocol):
-    """Generates samples; ``generate`` returns, per request, ``request.num_samples`` completions in order."""
+    """Generates samples; ``generate`` returns, per request, ``request.num_samples`` completions in order.
+
+    ``tokenizer`` is the model's tokenizer (prompts are built with its chat template).
+    """
 
     name: str
+    tokenizer: Any
 
     def generate(self, requests: list[GenerationRequest], sampling: SamplingConfig) -> list[list[Completion]]:
         ...

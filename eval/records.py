@@ -109,15 +109,21 @@ def _flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def check_run_config(out_dir: Path, config: dict[str, Any]) -> None:
+def check_run_config(out_dir: Path, config: dict[str, Any], replace: bool = False) -> None:
     """Write ``config`` to ``out_dir/run_config.json``, or check it equals the one already there.
+
+    Args:
+        out_dir: the run directory (created if missing).
+        config: the run's settings as JSON-able values.
+        replace: overwrite a differing stored config (for a directory without samples yet, e.g. after a run that
+            failed before generating anything).
 
     Raises:
         ValueError: the directory holds a run with different settings; the message lists each differing key.
     """
     path = out_dir / RUN_CONFIG_FILE
     normalized = json.loads(json.dumps(config))
-    if path.exists():
+    if path.exists() and not replace:
         stored = json.loads(path.read_text())
         if stored != normalized:
             old, new = _flatten(stored), _flatten(normalized)

@@ -116,13 +116,14 @@ def run_eval(
         show_progress: tqdm bars.
 
     Raises:
-        ValueError: ``out_dir`` holds a run with different settings.
+        ValueError: ``out_dir`` holds samples of a run with different settings.
     """
     out_dir = Path(out_dir)
-    check_run_config(out_dir, settings.to_config())
     problems = load_problems(settings)
     samples_path = out_dir / SAMPLES_FILE
-    done = {record.key for record in read_samples(samples_path)}
+    existing = read_samples(samples_path)
+    check_run_config(out_dir, settings.to_config(), replace=not existing)
+    done = {record.key for record in existing}
     expected = {(name, p.id, i) for name, items in problems.items() for p in items for i in range(settings.sampling.n)}
     if not expected <= done:
         backend = make_backend()

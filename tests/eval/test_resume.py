@@ -145,3 +145,16 @@ def test_sigkilled_cli_run_resumes_to_the_same_samples_as_an_uninterrupted_run(
                          workers=1, show_progress=False)
     assert results["benchmarks"] == reference["benchmarks"]
     assert sorted(map(json.dumps, _lines(out))) == sorted(map(json.dumps, _lines(tmp_path / "reference")))
+
+
+def test_a_run_that_failed_before_any_sample_can_be_rerun_with_corrected_settings(
+    hf_backend, benchmarks_dir: Path, tiny_actor: Path, tmp_path: Path
+):
+    out = tmp_path / "failed_early"
+    settings = _settings(benchmarks_dir, tiny_actor, 0.0)
+    with pytest.raises(Killed):  # e.g. the model failed to load: run_config.json written, no samples
+        _run(settings, out, CountingBackend(hf_backend, fail_on_call=1))
+    corrected = RunSettings(**{**settings.__dict__, "sampling": SamplingConfig(n=2, temperature=0.0, max_tokens=4)})
+    results = _run(corrected, out, CountingBackend(hf_backend))
+    assert results["run"]["sampling"]["max_tokens"] == 4
+    assert json.loads((out / "run_config.json").read_text())["sampling"]["max_tokens"] == 4
