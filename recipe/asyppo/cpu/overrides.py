@@ -31,7 +31,12 @@ REWARD_FUNCTION = Path(__file__).resolve().parents[3] / "rewards" / "verl_reward
 
 
 def cpu_env(out_dir: str | Path) -> dict[str, str]:
-    """Environment variables for the driver and every Ray process of a CPU run; metrics go to ``out_dir``."""
+    """Environment variables for the driver and every Ray process of a CPU run.
+
+    Metrics go to ``out_dir/metrics.jsonl`` (verl's ``file`` logger); ``out_dir`` is created, since that logger
+    does not create the directory of an explicit path.
+    """
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
     return {
         "VERL_PLATFORM": "cpu",
         "VERL_USE_EXTERNAL_MODULES": PLUGIN_MODULE,
