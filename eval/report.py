@@ -87,12 +87,18 @@ def metric_value(metrics: dict[str, Any], metric: str) -> float | None:
 
 
 def _columns(runs: Sequence[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Benchmarks in first-seen order, then ``overall`` if every run has one over the same benchmarks."""
     names: list[str] = []
     for _, results in runs:
         names += [name for name in results["benchmarks"] if name not in names]
-    if all(results.get(OVERALL) for _, results in runs):
+    if _overall_comparable(runs):
         names.append(OVERALL)
     return names
+
+
+def _overall_comparable(runs: Sequence[tuple[str, dict[str, Any]]]) -> bool:
+    suites = {tuple(results["benchmarks"]) for _, results in runs}
+    return len(suites) == 1 and all(results.get(OVERALL) for _, results in runs)
 
 
 def _lookup(results: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -103,6 +109,8 @@ def comparison_table(runs: Sequence[tuple[str, dict[str, Any]]], metric: str = "
     """A Markdown table with one row per benchmark (and overall) and one column per run, values in percent."""
     header = ["benchmark", *(label for label, _ in runs)]
     lines = [f"metric: {metric}@k (percent)", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    if not _overall_comparable(runs):
+        lines.insert(1, "no overall row: the runs cover different benchmarks")
     for name in _columns(runs):
         cells = [name]
         for _, results in runs:
@@ -114,7 +122,8 @@ def comparison_table(runs: Sequence[tuple[str, dict[str, Any]]], metric: str = "
 
 
 def bar_chart(runs: Sequence[tuple[str, dict[str, Any]]], path: Path, metric: str = "avg") -> None:
-    """Grouped bars: one group per benchmark (and overall), one bar per run; written as PNG to ``path``."""
+    """Grouped bars: one group per benchmark (and overall), one bar per run, labelled with its value; a benchmark a
+    run does not have gets no bar. Written as PNG to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -128,12 +137,13 @@ def bar_chart(runs: Sequence[tuple[str, dict[str, Any]]], path: Path, metric: st
         for name in names:
             metrics = _lookup(results, name)
             value = metric_value(metrics, metric) if metrics else None
-            values.append(0.0 if value is None else 100 * value)
+            values.append(float("nan") if value is None else 100 * value)
         positions = [index + (offset - (len(runs) - 1) / 2) * width for index in range(len(names))]
-        axis.bar(positions, values, width=width, label=label)
+        bars = axis.bar(positions, values, width=width, label=label)
+        axis.bar_label(bars, fmt="%.1f", fontsize="x-small", padding=1)
     axis.set_xticks(range(len(names)), names, rotation=20)
     axis.set_ylabel(f"{metric}@k (%)")
-    axis.set_ylim(0, 100)
+    axis.set_ylim(0, 105)
     axis.legend(fontsize="small")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
