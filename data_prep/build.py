@@ -13,7 +13,7 @@ from typing import Any
 from data_prep.decontaminate import DEFAULT_BOILERPLATE_PROBLEMS, DEFAULT_NGRAM, NgramIndex, load_benchmark_problems
 from data_prep.filters import FilterOptions, apply_filters
 from data_prep.records import DataPrepError, Problem
-from data_prep.sampling import split_train_val
+from data_prep.sampling import check_sampling_options, split_train_val
 from data_prep.sources import DEFAULT_SOURCE, FieldMap, load_source, sha256_file
 from data_prep.templates import DEFAULT_TEMPLATE, get_template
 from data_prep.writer import write_parquet
@@ -91,7 +91,7 @@ def _options_record(options: BuildOptions) -> dict[str, Any]:
 
 def build(options: BuildOptions, progress: bool = False) -> dict[str, Any]:
     """Build ``train.parquet``, ``val.parquet`` and ``manifest.json`` in ``options.out``; return the manifest as
-    written (JSON types).
+    written (JSON types). Options and benchmarks are checked before any pool is read.
 
     Raises:
         DataPrepError: bad options or input; the message names the option, file, row or field.
@@ -100,20 +100,17 @@ def build(options: BuildOptions, progress: bool = False) -> dict[str, Any]:
         template = get_template(options.template)
     except KeyError as error:
         raise DataPrepError(f"--template: {error.args[0]}") from None
-    loaded = [
-        load_source(spec, options.fields, options.split, options.revision, options.strict, progress)
-        for spec in options.sources
-    ]
+    check_sampling_options(options.n, options.val_n, options.stratify)
     index = None
     benchmark_counts: dict[str, int] = {}
     if options.decontaminate:
         benchmark_problems = load_benchmark_problems(options.benchmark_dir, options.benchmarks)
         benchmark_counts = {name: len(texts) for name, texts in benchmark_problems.items()}
-        index = NgramIndex(
-            benchmark_problems,
-            options.ngram,
-            options.boilerplate_problems,
-        )
+        index = NgramIndex(benchmark_problems, options.ngram, options.boilerplate_problems)
+    loaded = [
+        load_source(spec, options.fields, options.split, options.revision, options.strict, progress)
+        for spec in options.sources
+    ]
     problems = [problem for source in loaded for problem in source.problems]
     drops = [dropped for source in loaded for dropped in source.dropped]
     pool, report = apply_filters(problems, drops, options.filters, index, progress)

@@ -53,6 +53,15 @@ def sample(pool: Sequence[Problem], n: int, rng: np.random.Generator, stratify: 
     return [chosen[i] for i in rng.permutation(len(chosen))]
 
 
+def check_sampling_options(n_train: int, n_val: int, stratify: Sequence[str]) -> None:
+    """Raise :class:`DataPrepError` naming the option when sizes or strata are invalid."""
+    unknown = [name for name in stratify if name not in STRATA]
+    if unknown:
+        raise DataPrepError(f"--stratify: unknown {unknown}; choose from {', '.join(STRATA)}")
+    if n_train < 1 or n_val < 0:
+        raise DataPrepError(f"--n must be positive and --val-n non-negative, got {n_train} and {n_val}")
+
+
 def split_train_val(
     pool: Sequence[Problem], n_train: int, n_val: int, seed: int, stratify: Sequence[str] = ()
 ) -> tuple[list[Problem], list[Problem]]:
@@ -61,11 +70,7 @@ def split_train_val(
     Raises:
         DataPrepError: the pool is smaller than ``n_train + n_val`` or ``stratify`` names an unknown stratum.
     """
-    unknown = [name for name in stratify if name not in STRATA]
-    if unknown:
-        raise DataPrepError(f"--stratify: unknown {unknown}; choose from {', '.join(STRATA)}")
-    if n_train < 1 or n_val < 0:
-        raise DataPrepError(f"--n must be positive and --val-n non-negative, got {n_train} and {n_val}")
+    check_sampling_options(n_train, n_val, stratify)
     if len(pool) < n_train + n_val:
         raise DataPrepError(
             f"only {len(pool)} problems are left after filtering, fewer than --n {n_train} + --val-n {n_val}; "

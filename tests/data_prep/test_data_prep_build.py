@@ -87,9 +87,18 @@ def test_too_few_problems_after_filters_is_a_clear_error(tmp_path):
         build(BuildOptions(out=tmp_path / "out", sources=(str(pool),), n=5, val_n=1, decontaminate=False))
 
 
-def test_unknown_template_is_an_error_naming_the_option(tmp_path):
+def test_bad_options_fail_before_any_pool_is_read(tmp_path, shared_data_dir):
+    unread = ("missing.jsonl",)
     with pytest.raises(DataPrepError, match="--template: unknown prompt template 'fancy'"):
-        build(BuildOptions(out=tmp_path, sources=("unused.jsonl",), template="fancy"))
+        build(BuildOptions(out=tmp_path, sources=unread, template="fancy"))
+    with pytest.raises(DataPrepError, match="--stratify: unknown"):
+        build(BuildOptions(out=tmp_path, sources=unread, stratify=("topic",)))
+    with pytest.raises(DataPrepError, match="--n must be positive"):
+        build(BuildOptions(out=tmp_path, sources=unread, n=0))
+    with pytest.raises(DataPrepError, match="--ngram must be at least 1"):
+        build(BuildOptions(out=tmp_path, sources=unread, ngram=0, benchmark_dir=shared_data_dir / "benchmarks"))
+    with pytest.raises(DataPrepError, match="cannot load benchmark 'aime24' from --benchmark-dir"):
+        build(BuildOptions(out=tmp_path, sources=unread, benchmark_dir=tmp_path, benchmarks=("aime24",)))
 
 
 def test_cli_build_then_inspect_prints_counts_and_rows(tmp_path, shared_data_dir, capsys):
