@@ -6,8 +6,8 @@
 # Environment:
 #   WORK_DIR  where models, data, checkpoints and metrics.jsonl go   (default: ./tiny_cpu_run)
 #   STEPS     training steps; validation runs after the last one      (default: 2)
-#   ENTRY     asyppo: python -m recipe.asyppo.main_asyppo with NUM_CRITICS mini-critics
-#             verl:   stock python -m verl.trainer.main_ppo (GAE PPO, one critic) (default)
+#   ENTRY     asyppo: python -m recipe.asyppo.main_asyppo with NUM_CRITICS mini-critics (default)
+#             verl:   stock python -m verl.trainer.main_ppo (GAE PPO, one critic)
 #   NUM_CRITICS  mini-critics for ENTRY=asyppo                        (default: 2)
 #
 # Every CPU setting comes from recipe/asyppo/cpu/overrides.py (python -m recipe.asyppo.cpu.overrides); extra
@@ -16,7 +16,7 @@ set -euo pipefail
 
 WORK_DIR="$(mkdir -p "${WORK_DIR:-tiny_cpu_run}" && cd "${WORK_DIR:-tiny_cpu_run}" && pwd)"
 STEPS="${STEPS:-2}"
-ENTRY="${ENTRY:-verl}"
+ENTRY="${ENTRY:-asyppo}"
 NUM_CRITICS="${NUM_CRITICS:-2}"
 
 [ -f "$WORK_DIR/models/actor/config.json" ] || python -m recipe.asyppo.tiny_models "$WORK_DIR/models"
