@@ -118,3 +118,27 @@ def test_duplicate_ids_are_an_error(tmp_path: Path):
     rows[7] = json.dumps({"id": "3", "problem": "again", "answer": 3})
     with pytest.raises(BenchmarkRowError, match="duplicate id '3'"):
         load_benchmark("aime25", _write_aime25(tmp_path, rows))
+
+
+def test_hub_loading_renames_columns_uses_the_hub_gold_rule_and_row_index_ids(monkeypatch):
+    import datasets
+
+    calls = []
+    rows = [{"question": f"Q{i}", "answer": f"{i}.5"} for i in range(272)]
+
+    def fake_load_dataset(path, name=None, split=None):
+        calls.append((path, name, split))
+        return rows
+
+    monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
+    problems = load_benchmark("minerva")
+    assert calls == [("math-ai/minervamath", None, "test")]
+    assert (problems[3].id, problems[3].problem, problems[3].gold) == ("3", "Q3", "3.5")
+
+
+def test_hub_rows_missing_a_field_name_the_hub_dataset_and_row(monkeypatch):
+    import datasets
+
+    monkeypatch.setattr(datasets, "load_dataset", lambda path, name=None, split=None: [{"problem": "x", "id": 0}])
+    with pytest.raises(BenchmarkRowError, match=r"hub:math-ai/aime25\[test\] row 0: field 'answer' is missing"):
+        load_benchmark("aime25")
