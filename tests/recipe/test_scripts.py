@@ -97,7 +97,7 @@ def test_there_is_an_asyppo_ppo_and_grpo_script_for_every_paper_actor_size():
 def test_every_script_resolves_to_a_valid_verl_config(resolved, script):
     config = resolved[script]
     assert config["actor_rollout_ref.rollout.name"] == "vllm"
-    assert config["trainer.v1.trainer_mode"] == "sync"  # the entry point switches to "asyppo" when enabled
+    assert config["trainer.v1.trainer_mode"] == ("asyppo" if "asyppo" in script else "sync")
     assert config["reward.custom_reward_function.path"].endswith("rewards/verl_reward.py")
 
 
@@ -113,7 +113,7 @@ def test_dry_run_prints_the_resolved_config_that_the_in_process_check_validates(
 def test_ppo_differs_from_asyppo_only_in_the_algorithm_keys(resolved, size):
     asyppo_script = "run_qwen3_14b_asyppo_1.7b.sh" if size == "14b" else f"run_qwen3_{size}_asyppo.sh"
     asyppo, ppo = resolved[asyppo_script], resolved[f"run_qwen3_{size}_ppo.sh"]
-    assert differing_keys(asyppo, ppo) == {"asyppo.enable", "critic.model.path"} | NAME_KEYS
+    assert differing_keys(asyppo, ppo) == {"asyppo.enable", "trainer.v1.trainer_mode", "critic.model.path"} | NAME_KEYS
     assert (asyppo["asyppo.enable"], ppo["asyppo.enable"]) == (True, False)
     assert ppo["critic.model.path"] == ppo["actor_rollout_ref.model.path"]  # symmetric: critic the size of the actor
 
@@ -230,8 +230,8 @@ def test_gpu_smoke_runs_asyppo_and_ppo_through_the_launch_scripts_with_valid_con
     assert configs["asyppo"]["trainer.n_gpus_per_node"] * configs["asyppo"]["trainer.nnodes"] == 1
     assert configs["asyppo"]["trainer.total_training_steps"] == 4
     run_keys = {"trainer.default_local_dir", "ray_kwargs.ray_init.runtime_env.env_vars.VERL_FILE_LOGGER_PATH"}
-    assert differing_keys(configs["asyppo"], configs["ppo"]) == {"asyppo.enable", "critic.model.path"} | NAME_KEYS | \
-        run_keys
+    assert differing_keys(configs["asyppo"], configs["ppo"]) == {
+        "asyppo.enable", "trainer.v1.trainer_mode", "critic.model.path"} | NAME_KEYS | run_keys
 
 
 def write_run(run_dir: Path, step_times: list[float], memory: list[float], gpu_mib: list[int]) -> Path:

@@ -2,7 +2,8 @@
 
 ``python -m recipe.asyppo.scripts.check_config [hydra overrides...]`` (what the launch scripts' ``--dry-run`` runs)
 composes ``recipe/asyppo/config/asyppo_trainer.yaml`` exactly as ``python -m recipe.asyppo.main_asyppo`` would,
-fills in the reward function path as the entry point does, and then checks, without starting Ray or loading weights:
+fills in the reward function path and (with ``asyppo.enable=true``) the ``asyppo`` trainer mode as the entry point
+does, and then checks, without starting Ray, importing the trainer or loading weights:
 
 * the ``asyppo:`` section and its batch-size constraints (``recipe.asyppo.config``) when ``asyppo.enable=true``;
 * verl's own checks (``verl.utils.config.validate_config``: batch-size divisibility, micro-batch settings, actor and
@@ -50,12 +51,14 @@ def validate(config: DictConfig) -> None:
     from verl.workers.config import HFModelConfig, RolloutConfig
 
     from recipe.asyppo.config import AsyPPOConfig, check_against_trainer
-    from recipe.asyppo.main_asyppo import reward_function_path
+    from recipe.asyppo.main_asyppo import TRAINER_MODE, reward_function_path
 
     asyppo = AsyPPOConfig.from_section(config.get("asyppo"))
     with open_dict(config):
         if config.reward.custom_reward_function.get("path") is None:
             config.reward.custom_reward_function.path = reward_function_path()
+        if asyppo.enable:
+            config.trainer.v1.trainer_mode = TRAINER_MODE
     OmegaConf.resolve(config)
     if asyppo.enable:
         check_against_trainer(asyppo, config)
@@ -63,8 +66,8 @@ def validate(config: DictConfig) -> None:
     omega_conf_to_dataclass(config.actor_rollout_ref.rollout, RolloutConfig)
     omega_conf_to_dataclass(config.algorithm, AlgoConfig)
     omega_conf_to_dataclass(config.actor_rollout_ref.model, HFModelConfig)
-    if asyppo.enable:
-        for path in sorted(set(asyppo.critic_model_paths or [config.critic.model.path])):
+    if asyppo.enable and asyppo.critic_model_paths:  # critic.model.path itself was converted by validate_config
+        for path in sorted(set(asyppo.critic_model_paths)):
             critic_model = OmegaConf.merge(config.critic.model, {"path": path})
             omega_conf_to_dataclass(critic_model, HFModelConfig)
     gpus = int(config.trainer.nnodes) * int(config.trainer.n_gpus_per_node)
