@@ -7,7 +7,7 @@ where each benchmark keeps its gold). Each gold yields responses whose label is 
 - ``reformatted``: the same value written differently (label True): ``27.0`` -> ``27``, zero padding dropped,
   thousands separators, ``\\frac`` -> ``\\dfrac`` / ``a/b``, trailing decimal zero, ``e`` -> ``\\times 10^{}``,
   spaces removed, ``^\\circ`` dropped, the set of a multi-answer gold in reverse order, and the answer given as
-  "The final answer is $...$" instead of a box;
+  "The final answer is $...$" instead of a box (for golds that are one math piece);
 - ``perturbed``: a different answer (label False): integers and decimals changed in the last digit, a fraction's
   numerator plus one, a base-n numeral read in the next base, an interval with its left bracket flipped, a
   multi-answer set missing an element, an expression plus one, and a response cut off inside its box.
@@ -135,7 +135,9 @@ def variants(gold: str, multi: bool) -> list[tuple[str, str, bool]]:
         if len(parts) > 1 and all(len(p) < 60 and "where" not in p for p in parts):
             out.append(("reformatted", _boxed(", ".join(reversed(parts))), True))
             out.append(("perturbed", _boxed(", ".join(parts[:-1])), False))
-    out.append(("reformatted", f"Working...\nThe final answer is ${gold.strip().strip('$')}$.", True))
+    inner = gold.strip().strip("$")
+    if "$" not in inner.replace("\\$", ""):  # a gold made of several $...$ pieces has no one-piece form
+        out.append(("reformatted", f"Working...\nThe final answer is ${inner}$.", True))
     out.append(("perturbed", f"Working... so the answer is \\boxed{{{gold[: max(1, len(gold) // 2)]}", False))
     return out
 

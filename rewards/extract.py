@@ -55,6 +55,7 @@ def _boxed_content(text: str) -> tuple[bool, str | None]:
     return True, (match.group(0) if match else None)
 
 
+_INLINE_MATH = re.compile(r"\$((?:\\.|[^$\\])+)\$")  # $...$; an escaped \$ inside does not close it
 _DOLLAR_LIST = re.compile(r"\$[^$]+\$(?:\s*,\s*(?:and\s+)?\$[^$]+\$)+")
 
 
@@ -63,10 +64,14 @@ def _clean_line_answer(candidate: str) -> str | None:
     dollar_list = _DOLLAR_LIST.match(candidate)  # "$(-6,6)$, $(2,6)$": several math pieces form the answer
     if dollar_list:
         return dollar_list.group(0).replace("$", "").replace(" and ", " ").strip() or None
-    for left, right in (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$"), ("$", "$")):
+    for left, right in (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$")):
         if candidate.startswith(left) and right in candidate[len(left) :]:
             candidate = candidate[len(left) : len(left) + candidate[len(left) :].index(right)]
             break
+    else:
+        inline = _INLINE_MATH.match(candidate)
+        if inline:
+            candidate = inline.group(1)
     candidate = candidate.strip().rstrip(".").strip()
     return candidate or None
 

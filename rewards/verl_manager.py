@@ -1,7 +1,10 @@
 """verl reward manager ``asyppo_math``: batches the responses of the reward loop into ``score_batch`` calls.
 
-Select it with ``reward.reward_manager.name=asyppo_math`` (importing this module registers it; e.g. through
-``VERL_USE_EXTERNAL_MODULES=rewards.verl_manager``). Options live in ``reward.reward_kwargs``:
+Importing this module registers it. Select it in every process of a run either with
+``VERL_USE_EXTERNAL_MODULES=rewards.verl_manager`` plus ``reward.reward_manager.name=asyppo_math``, or with
+``reward.reward_manager.source=importlib reward.reward_manager.module.path=pkg://rewards.verl_manager
+reward.reward_manager.name=AsyPPOMathRewardManager``. Options live in ``reward.reward_kwargs`` (not in verl's
+default config, so add them with ``+reward.reward_kwargs.<key>=...``); unknown keys are errors:
 
 - ``correct_reward`` / ``incorrect_reward`` / ``no_answer_reward``: reward values (default 1.0 / 0.0 / 0.0).
 - ``timeout_s``: hard time limit per symbolic comparison (default 5.0).

@@ -1,7 +1,11 @@
-"""verl custom reward function: ``reward.custom_reward_function.path=<this file>`` (name ``compute_score``).
+"""verl custom reward function: ``reward.custom_reward_function.path=pkg://rewards.verl_reward`` (or the path of
+this file) with ``reward.custom_reward_function.name=compute_score``.
 
 Reward values come from ``reward.custom_reward_function.reward_kwargs`` (``correct_reward``, ``incorrect_reward``,
-``no_answer_reward``, ``timeout_s``), which verl passes as keyword arguments.
+``no_answer_reward``, ``timeout_s``; add them with ``+reward.custom_reward_function.reward_kwargs.<key>=...``),
+which verl passes as keyword arguments. verl calls this once per response from an executor thread; the symbolic
+comparisons still run in worker processes with a hard time limit. For batched scoring use the ``asyppo_math``
+reward manager (``rewards.verl_manager``).
 """
 
 from __future__ import annotations

@@ -41,6 +41,11 @@ FAST_PATH_CASES = [
     ("4.5e33", r"4.5 \times 10^{33}", True, "numeric"),
     ("-\\frac{35}{9}", "\\frac{-35}{9}", True, "numeric"),
     ("0.333", r"\frac{1}{3}", False, "wrong"),
+    # exact arithmetic on plain numbers
+    ("147556443852", r"\frac{4 \cdot 999^{4}}{27}", True, "numeric"),
+    ("1023", "2^{10}-1", True, "numeric"),
+    (r"\frac{1996}{1997}", r"1 - \frac{1}{1997}", True, "numeric"),
+    ("1024", "2^{10}-1", False, "wrong"),
     # choice letters and text answers
     (r"\text{(C)}", "C", True, "exact"),
     (r"\text{(C)}", r"\textbf{(C)}", True, "exact"),

@@ -63,3 +63,11 @@ def test_a_megabyte_response_is_handled_quickly():
     start = time.perf_counter()
     assert extract_answer(response) == "17"
     assert time.perf_counter() - start < 0.5
+
+
+def test_escaped_dollar_does_not_close_inline_math():
+    assert extract_answer("The final answer is $\\$36$.") == "\\$36"
+
+
+def test_answer_line_with_several_math_pieces_keeps_them_all():
+    assert extract_answer("The final answer is $(-6,6)$, $(2,6)$.") == "(-6,6), (2,6)"

@@ -76,16 +76,16 @@ def test_stuck_worker_is_killed_and_replaced():
     score(r"\boxed{\sqrt{2}}", r"\sqrt{2}+0")  # make sure a worker exists
     pool = get_pool()
     before = pool.worker_pids
-    verdict = score(r"\boxed{(10^{10^{12}})!}", r"3\sqrt{13}", timeout_s=0.5)  # a pair no other test caches
-    assert verdict == Verdict(False, r"(10^{10^{12}})!", "timeout")
+    verdict = score(r"\boxed{(10^{10^{10}})!}", r"3\sqrt{14}", timeout_s=0.5)  # a pair no other test caches
+    assert verdict == Verdict(False, r"(10^{10^{10}})!", "timeout")
     assert len(before - pool.worker_pids) == 1  # exactly the stuck one was killed
     assert score(r"\boxed{\sqrt{117}}", r"3\sqrt{13}") == Verdict(True, r"\sqrt{117}", "symbolic")
 
 
 def test_timeout_in_a_thread_is_a_verdict_not_a_crash():
     with ThreadPoolExecutor(1) as pool:
-        verdict = pool.submit(score, r"\boxed{(10^{10^{11}})!}", r"3\sqrt{13}", timeout_s=0.5).result()
-    assert verdict == Verdict(False, r"(10^{10^{11}})!", "timeout")
+        verdict = pool.submit(score, r"\boxed{(10^{10^{10}})!}", r"3\sqrt{15}", timeout_s=0.5).result()
+    assert verdict == Verdict(False, r"(10^{10^{10}})!", "timeout")
 
 
 def test_megabyte_responses_get_a_verdict_quickly():

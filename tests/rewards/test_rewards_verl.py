@@ -120,3 +120,12 @@ def test_manager_scores_concurrent_responses_in_one_batch(tokenizer, monkeypatch
 def test_manager_config_errors_name_the_key(tokenizer, reward_kwargs, message):
     with pytest.raises(ValueError, match=message):
         _manager(tokenizer, **reward_kwargs)
+
+
+def test_verl_loads_function_and_manager_by_pkg_path():
+    from verl.experimental.reward_loop.reward_manager import get_reward_manager_cls
+    from verl.utils.import_utils import load_extern_object
+
+    assert load_extern_object("pkg://rewards.verl_reward", "compute_score") is compute_score
+    manager_cls = load_extern_object("pkg://rewards.verl_manager", "AsyPPOMathRewardManager")
+    assert manager_cls is get_reward_manager_cls("asyppo_math")
