@@ -162,7 +162,7 @@ def test_every_value_in_the_shared_settings_is_sourced():
     ]
     names = {line.split("${")[1].split(":=")[0] for line in unsourced}
     assert names == {"MODEL_ROOT", "DATA_DIR", "TRAIN_FILES", "VAL_FILES", "NNODES", "RAY_ADDRESS", "PROJECT_NAME",
-                     "LOGGER", "ACTOR_TOKENS_PER_GPU", "CRITIC_TOKENS_PER_GPU", "CRITIC_MODEL_PATHS"}
+                     "EXPERIMENT_NAME", "LOGGER", "ACTOR_TOKENS_PER_GPU", "CRITIC_TOKENS_PER_GPU", "CRITIC_MODEL_PATHS"}
 
 
 def test_ablation_switches_reach_the_asyppo_section(model_root, tiny_models):
@@ -176,7 +176,9 @@ def test_ablation_switches_reach_the_asyppo_section(model_root, tiny_models):
                 "critic_model_paths": [critic] * 4}
     asyppo = OmegaConf.to_container(config.asyppo)
     assert {key: asyppo[key] for key in expected} == expected
-    assert config.trainer.experiment_name == "qwen3-4b-base_asyppo_4x0.6b"
+    # the run name records every switch that differs from the paper, so ablations never resume the main run
+    assert config.trainer.experiment_name.startswith("qwen3-4b-base_asyppo_4xqwen3-0.6b-base_paths-")
+    assert config.trainer.experiment_name.endswith("_shard-prompt_min_nomask_nofilter")
 
 
 def test_an_impossible_ablation_fails_the_dry_run_naming_the_keys(model_root):

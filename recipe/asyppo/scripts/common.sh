@@ -30,6 +30,7 @@ ASYPPO_REPO_ROOT="$(cd "${ASYPPO_SCRIPTS_DIR}/../../.." && pwd)"
 # and set RAY_ADDRESS=http://HEAD:8265; the script then submits with `ray job submit` as verl documents.
 : "${RAY_ADDRESS:=}"
 : "${PROJECT_NAME:=asyppo}"
+: "${EXPERIMENT_NAME:=}"                # empty: default_experiment_name below
 : "${LOGGER:=[console,wandb]}"
 : "${SEED:=42}"                         # OUR CHOICE
 
@@ -103,6 +104,24 @@ _critic_paths_override() {
   fi
 }
 
+# default_experiment_name: the run name from the actor, the algorithm and, for AsyPPO, the critics and every ablation
+# switch that differs from the paper's setting. Runs with the same name share a checkpoint directory and resume each
+# other (trainer.resume_mode=auto), so set EXPERIMENT_NAME yourself when you change any other setting.
+default_experiment_name() {
+  local name="${ACTOR_NAME,,}_${ALGORITHM}"
+  if [[ "${ALGORITHM}" == asyppo ]]; then
+    name+="_${NUM_CRITICS}x$(basename "${CRITIC_MODEL}")"
+    [[ -n "${CRITIC_MODEL_PATHS}" ]] && name+="_paths-$(echo "${CRITIC_MODEL_PATHS}" | cksum | cut -d' ' -f1)"
+    [[ "${CRITIC_SHARD}" != response ]] && name+="_shard-${CRITIC_SHARD}"
+    [[ "${VALUE_AGGREGATION}" != mean ]] && name+="_${VALUE_AGGREGATION}"
+    if [[ "${ADV_MASK}" != true ]]; then name+="_nomask"; elif [[ "${ADV_MASK_RATIO}" != 0.2 ]]; then
+      name+="_k${ADV_MASK_RATIO}"; fi
+    if [[ "${ENTROPY_FILTER}" != true ]]; then name+="_nofilter"; elif [[ "${ENTROPY_FILTER_RATIO}" != 0.2 ]]; then
+      name+="_h${ENTROPY_FILTER_RATIO}"; fi
+  fi
+  echo "${name,,}"
+}
+
 # build_overrides: fill OVERRIDES from ALGORITHM (asyppo | ppo | grpo), the actor preset and the settings above.
 build_overrides() {
   local asyppo_enable adv_estimator critic_enable critic_model
@@ -118,7 +137,7 @@ build_overrides() {
     "algorithm.adv_estimator=${adv_estimator}"
     "critic.enable=${critic_enable}"
     "critic.model.path=${critic_model}"
-    "trainer.experiment_name=${EXPERIMENT_NAME}"
+    "trainer.experiment_name=${EXPERIMENT_NAME:-$(default_experiment_name)}"
     # data
     "data.train_files=${TRAIN_FILES}"
     "data.val_files=${VAL_FILES}"
@@ -183,8 +202,8 @@ build_overrides() {
   )
 }
 
-# launch [--dry-run | --print-overrides] [hydra overrides...]: needs ALGORITHM, EXPERIMENT_NAME, use_actor, and for
-# asyppo CRITIC_MODEL.
+# launch [--dry-run | --print-overrides] [hydra overrides...]: needs use_actor, ALGORITHM, and for asyppo
+# CRITIC_MODEL; EXPERIMENT_NAME (optional) replaces default_experiment_name.
 launch() {
   local mode=run
   local extra=()

@@ -6,5 +6,4 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 use_actor Qwen3-14B-Base
 ALGORITHM=ppo
-: "${EXPERIMENT_NAME:=qwen3-14b-base_ppo}"
 launch "$@"

@@ -7,5 +7,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 use_actor Qwen3-4B-Base
 ALGORITHM=asyppo
 : "${CRITIC_MODEL:=${MODEL_ROOT}/Qwen3-0.6B-Base}"
-: "${EXPERIMENT_NAME:=qwen3-4b-base_asyppo_${NUM_CRITICS}x0.6b}"
 launch "$@"

@@ -6,5 +6,4 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 use_actor Qwen3-4B-Base
 ALGORITHM=grpo
-: "${EXPERIMENT_NAME:=qwen3-4b-base_grpo}"
 launch "$@"

@@ -7,5 +7,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 use_actor Qwen3-8B-Base
 ALGORITHM=asyppo
 : "${CRITIC_MODEL:=${MODEL_ROOT}/Qwen3-1.7B-Base}"
-: "${EXPERIMENT_NAME:=qwen3-8b-base_asyppo_${NUM_CRITICS}x1.7b}"
 launch "$@"
