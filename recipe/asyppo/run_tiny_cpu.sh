@@ -4,7 +4,7 @@
 #   bash recipe/asyppo/run_tiny_cpu.sh [hydra overrides...]
 #
 # Environment:
-#   WORK_DIR  where models, data, checkpoints and metrics.jsonl go   (default: ./tiny_cpu_run)
+#   WORK_DIR  where models, data, checkpoints and metrics.jsonl go   (default: runs/tiny_cpu)
 #   STEPS     training steps; validation runs after the last one      (default: 2)
 #   ENTRY     asyppo: python -m recipe.asyppo.main_asyppo with NUM_CRITICS mini-critics (default)
 #             verl:   stock python -m verl.trainer.main_ppo (GAE PPO, one critic)
@@ -14,7 +14,7 @@
 # arguments are appended as hydra overrides and win. Development/demo only: the hf_cpu rollout is slow by design.
 set -euo pipefail
 
-WORK_DIR="$(mkdir -p "${WORK_DIR:-tiny_cpu_run}" && cd "${WORK_DIR:-tiny_cpu_run}" && pwd)"
+WORK_DIR="$(mkdir -p "${WORK_DIR:-runs/tiny_cpu}" && cd "${WORK_DIR:-runs/tiny_cpu}" && pwd)"
 STEPS="${STEPS:-2}"
 ENTRY="${ENTRY:-asyppo}"
 NUM_CRITICS="${NUM_CRITICS:-2}"
