@@ -22,6 +22,8 @@ MAX_FAST_CHARS = 2000
 """Answers longer than this are only compared as normalised strings (never parsed)."""
 MAX_SET_SIZE = 64
 """Sets with more elements than this are compared in order instead of by matching."""
+MAX_PM = 4
+"""Most ``\\pm`` signs expanded in one element (2**4 = 16 values)."""
 _MAX_DEPTH = 12
 _REASON_RANK = {"exact": 0, "numeric": 1, "symbolic": 2}
 
@@ -42,8 +44,9 @@ _CHOICE_ANSWER = re.compile(r"^\(?([A-Ea-e])(?:\)|$)")
 _WORD = re.compile(r"^[A-Za-z]{3,}(?: [A-Za-z]+)*$")
 _BASE_N = re.compile(r"^([0-9A-Za-z]+)_\{?(\d+)\}?$")
 _ALNUM = re.compile(r"^[0-9A-Za-z]+$")
+_SCRIPT = r"(?:\{[^{}=]*\}|\\?[A-Za-z0-9])"
 _ASSIGNMENT = re.compile(
-    r"^\s*((?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?[^{}=]*\}?)?(?:\^\{?[^{}=]*\}?)?(?:\s*\([^()=]*\))?)\s*=\s*([^=]+)$"
+    rf"^\s*((?:[A-Za-z]|\\[A-Za-z]+)(?:_{_SCRIPT})?(?:\^{_SCRIPT})?(?:\s*\([^()=]*\))?)\s*=\s*([^=]+)$"
 )
 _MATRIX = re.compile(r"^\\begin\{([pbBv]?matrix)\}(.*)\\end\{\1\}$", re.DOTALL)
 _OPENERS = "([{"
@@ -196,7 +199,10 @@ def _encloses(text: str) -> bool:
 
 
 def _expand_pm(element: str) -> list[str]:
-    """``a \\pm b`` -> [``a + b``, ``a - b``] (each top-level ``\\pm``/``\\mp`` doubles the list)."""
+    """``a \\pm b`` -> [``a + b``, ``a - b``] (each top-level ``\\pm``/``\\mp`` doubles the list; more than
+    ``MAX_PM`` of them are left unexpanded)."""
+    if element.count("\\pm") + element.count("\\mp") > MAX_PM:
+        return [element]
     for sign, first, second in (("\\pm", "+", "-"), ("\\mp", "-", "+")):
         parts = _split_top_level(element, sign)
         if len(parts) > 1:
@@ -258,22 +264,29 @@ def _compare_structures(gold: Structure, answer: Structure, symbolic: Symbolic |
 
 
 def _match_sets(gold: list[str], answer: list[str], symbolic: Symbolic | None, depth: int) -> Outcome:
-    """Unordered comparison: a perfect matching of equal elements (a bipartite matching over the pairs)."""
-    table = [[_compare(g, a, symbolic, depth + 1) for a in answer] for g in gold]
-    if _has_perfect_matching(table, lambda o: o.correct is True):
-        used = [o for row in table for o in row if o.correct]
+    """Unordered comparison: a perfect matching of equal elements (bipartite matching; pairs compared lazily)."""
+    table: dict[tuple[int, int], Outcome] = {}
+
+    def pair(row: int, column: int) -> Outcome:
+        if (row, column) not in table:
+            table[row, column] = _compare(gold[row], answer[column], symbolic, depth + 1)
+        return table[row, column]
+
+    if _has_perfect_matching(len(gold), pair, lambda o: o.correct is True):
+        used = [o for o in table.values() if o.correct]
         return Outcome(True, max((o.reason for o in used), key=_REASON_RANK.__getitem__, default="exact"))
-    if _has_perfect_matching(table, lambda o: o.correct is not False):
+    if _has_perfect_matching(len(gold), pair, lambda o: o.correct is not False):
         return UNDECIDED
     return WRONG
 
 
-def _has_perfect_matching(table: list[list[Outcome]], usable: Callable[[Outcome], bool]) -> bool:
+def _has_perfect_matching(size: int, pair: Callable[[int, int], Outcome], usable: Callable[[Outcome], bool]) -> bool:
+    """Kuhn's augmenting paths on a ``size`` x ``size`` bipartite graph whose edges are the usable pairs."""
     match_of_answer: dict[int, int] = {}
 
     def augment(row: int, seen: set[int]) -> bool:
-        for column, outcome in enumerate(table[row]):
-            if column in seen or not usable(outcome):
+        for column in range(size):
+            if column in seen or not usable(pair(row, column)):
                 continue
             seen.add(column)
             if column not in match_of_answer or augment(match_of_answer[column], seen):
@@ -281,4 +294,4 @@ def _has_perfect_matching(table: list[list[Outcome]], usable: Callable[[Outcome]
                 return True
         return False
 
-    return all(augment(row, set()) for row in range(len(table)))
+    return all(augment(row, set()) for row in range(size))

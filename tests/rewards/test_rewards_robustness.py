@@ -134,3 +134,21 @@ def test_random_bytes_get_a_verdict_within_the_limit(raw, gold):
         verdict = score(response, gold, timeout_s=1.0)
         assert verdict.reason in REASONS
     assert time.perf_counter() - start < 2 * (1.0 + SLACK_S)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "1\\pm" * 400 + "1",  # 2**400 sign choices if expanded naively
+        "\\{" + "1," * 990 + "1\\}",
+        ",".join(f"x_{i}" for i in range(64)),  # a 64 x 64 matching
+        "a_" + "^(" * 999,  # regex backtracking bait
+        "2^" * 999 + "2",
+    ],
+)
+def test_fast_path_stays_fast_on_hostile_structures(answer):
+    from rewards.compare import compare
+
+    start = time.perf_counter()
+    compare(",".join(f"x_{i}" for i in range(63, -1, -1)), answer)
+    assert time.perf_counter() - start < 1.0
