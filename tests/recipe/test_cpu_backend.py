@@ -86,8 +86,9 @@ def test_sampling_is_deterministic_for_a_seed(generator, prompt_ids):
     assert runs[0] != runs[2]
 
 
-def test_top_k_one_is_greedy(generator, prompt_ids):
-    spec = SamplingSpec(max_tokens=8, temperature=1.0, top_k=1, ignore_eos=True)
+@pytest.mark.parametrize("filtering", [{"top_k": 1}, {"top_p": 1e-6}])
+def test_keeping_only_the_top_token_is_greedy_with_logprob_zero(generator, prompt_ids, filtering):
+    spec = SamplingSpec(max_tokens=8, temperature=1.0, ignore_eos=True, **filtering)
     out = generator.generate(prompt_ids, spec, torch.Generator().manual_seed(1))
     assert out.token_ids == _greedy(generator, prompt_ids)
     assert out.log_probs == pytest.approx([0.0] * 8, abs=1e-6)
