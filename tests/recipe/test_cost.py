@@ -138,3 +138,14 @@ def test_cli_prints_the_table_with_asyppo_over_ppo_ratios(capsys):
 def test_cli_rejects_nonpositive_sizes_naming_the_flag(capsys):
     assert main(["--actor", "Qwen3-4B", "--critics", "2x", "Qwen3-0.6B", "--gpus", "0"]) == 2
     assert "--gpus must be >= 1" in capsys.readouterr().err
+
+
+def test_adamw_step_buffer_sets_the_peak_when_activations_are_smaller():
+    # Qwen3-0.6B actor alone (GRPO), 1 GPU, 10-token micro-batches: activations 10 * bytes/token are far below the
+    # AdamW sqrt(v) buffer of 4 B x 596,049,920 parameters, so peak = 16 B/param states + 4 B/param.
+    actor = load_facts("Qwen3-0.6B")
+    shape = StepShape(prompts=1, group_size=1, prompt_len=5, response_len=5, gpus=1,
+                      actor_tokens_per_gpu=10, critic_tokens_per_gpu=10)
+    memory = memory_per_gpu(Setup("GRPO", actor, (), critic_shard=1.0), shape)
+    assert memory["optimizer_transient"] == 4 * QWEN3_06B_LM
+    assert memory["peak"] == 20 * QWEN3_06B_LM

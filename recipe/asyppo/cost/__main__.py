@@ -34,8 +34,9 @@ ASSUMPTIONS = """\
 Assumptions (details: recipe/asyppo/cost/model.py):
 - memory per GPU, training phase: trainable models 16 B/param (fp32 weights + fp32 grads + AdamW m, v fp32), reference
   4 B/param, all FSDP-sharded over every GPU and resident; activations for one micro-batch of the token budget: bf16,
-  full gradient checkpointing, FlashAttention, LM head fp32 logits + grad (8 B x vocab per token); rollout engine asleep
-  during training; CUDA context, fragmentation and FSDP's unsharded layer not counted.
+  full gradient checkpointing, FlashAttention, LM head fp32 logits + grad (8 B x vocab per token), or the AdamW step's
+  4 B/param buffer if larger; rollout engine asleep during training; CUDA context, fragmentation and FSDP's unsharded
+  layer not counted.
 - FLOPs: 6*N*tokens per training pass (x ppo_epochs; an AsyPPO critic trains on its 1/M shard), 2*N*tokens per
   forward-only pass (old log-probs, reference, every critic's value pass over all tokens), rollout 2*N_actor*tokens;
   no attention-score FLOPs, no checkpoint recompute.

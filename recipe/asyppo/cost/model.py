@@ -14,9 +14,12 @@ Memory (bytes, per GPU, training phase):
       during backward, taken as twice its forward activations ``2 * 2 * (4*hidden + 2*q_dim + 2*kv_dim +
       4*intermediate)`` B/token, plus the output head: an LM head materialises fp32 logits and their gradient,
       ``8 * vocab`` B/token; a value head ``8`` B/token.
-    * Peak = all resident states + the larger of the actor's and one critic's activation peak (models train one
-      after another). Not counted: the rollout engine (vLLM sleeps during training, ``free_cache_engine``), FSDP's
-      transient unsharded layer, allocator fragmentation, CUDA context (roughly 1-3 GiB per GPU in practice).
+    * AdamW step transient: ``OPTIMIZER_TEMP_BYTES`` = 4 B per parameter of the model being stepped (the fp32
+      ``sqrt(v)`` buffer of torch's foreach AdamW), sharded; it occurs after backward, when activations are freed.
+    * Peak = all resident states + the largest of the actor's and one critic's activation peak and optimizer-step
+      transient (models train one after another). Not counted: the rollout engine (vLLM sleeps during training,
+      ``free_cache_engine``), FSDP's transient unsharded layer, allocator fragmentation, CUDA context (roughly
+      1-3 GiB per GPU in practice).
 
 FLOPs per step (T = sequences x (prompt + response) tokens; N = parameters):
     * training pass: ``6 * N * T`` (forward + backward), times ``ppo_epochs``; a critic in AsyPPO trains on its shard
@@ -36,6 +39,7 @@ from recipe.asyppo.cost.facts import ModelFacts
 
 TRAIN_STATE_BYTES = 16
 REF_STATE_BYTES = 4
+OPTIMIZER_TEMP_BYTES = 4
 GIB = 1024**3
 
 
@@ -123,7 +127,8 @@ def memory_per_gpu(setup: Setup, shape: StepShape) -> dict[str, float]:
 
     Returns:
         ``actor_states``, ``critic_states``, ``ref_weights``, ``actor_activations``, ``critic_activations``
-        (one critic's micro-batch), ``peak`` (states + the larger activation peak).
+        (one critic's micro-batch), ``optimizer_transient`` (the largest model's AdamW step), ``peak`` (states + the
+        largest transient).
     """
     actor_params = param_count(setup.actor, "lm")
     critic_params = sum(param_count(critic, "value") for critic in setup.critics)
@@ -132,18 +137,20 @@ def memory_per_gpu(setup: Setup, shape: StepShape) -> dict[str, float]:
         (shape.critic_tokens_per_gpu * activation_bytes_per_token(critic, "value") for critic in setup.critics),
         default=0,
     )
+    largest_params = max([actor_params, *(param_count(critic, "value") for critic in setup.critics)])
     memory = {
         "actor_states": TRAIN_STATE_BYTES * actor_params / shape.gpus,
         "critic_states": TRAIN_STATE_BYTES * critic_params / shape.gpus,
         "ref_weights": REF_STATE_BYTES * actor_params / shape.gpus if shape.use_ref else 0.0,
         "actor_activations": float(actor_activations),
         "critic_activations": float(critic_activations),
+        "optimizer_transient": OPTIMIZER_TEMP_BYTES * largest_params / shape.gpus,
     }
     memory["peak"] = (
         memory["actor_states"]
         + memory["critic_states"]
         + memory["ref_weights"]
-        + max(actor_activations, critic_activations)
+        + max(memory["actor_activations"], memory["critic_activations"], memory["optimizer_transient"])
     )
     return memory
 

@@ -15,6 +15,7 @@ _ROWS = (
     ("reference weights / GPU (GiB)", "memory", "ref_weights", GIB),
     ("actor activations / GPU (GiB)", "memory", "actor_activations", GIB),
     ("critic activations / GPU (GiB)", "memory", "critic_activations", GIB),
+    ("AdamW step transient, largest model / GPU (GiB)", "memory", "optimizer_transient", GIB),
     ("critic memory / GPU: states + activations (GiB)", "memory", "critic_total", GIB),
     ("peak training memory / GPU (GiB)", "memory", "peak", GIB),
     ("rollout generation (PFLOP)", "flops", "rollout", PFLOP),
