@@ -17,7 +17,8 @@ Verifiers, all timed in this one run on the same pairs:
 (b) verl's ``verl.utils.reward_score.math_verify.compute_score``;
 (c) ``rewards.score`` called pair by pair;
 (d) ``rewards.score_batch`` with 2 worker processes.
-Caches are cleared and worker processes started before each timed ``rewards`` run.
+The verifiers take turns on ten chunks of the set (so load changes on a shared machine affect all of them alike);
+the verdict cache is cleared before every chunk, and imports and worker start-up happen before timing.
 
 Usage: ``python benchmarks/verifier_bench.py [--per-benchmark 120] [--seed 0] [--data-dir ../shared/data]``
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import sys
@@ -176,27 +178,45 @@ def ours_batch(cases: list[Case]) -> list[bool]:
     return [v.correct for v in score_batch([c.response for c in cases], [c.gold for c in cases], workers=2)]
 
 
-def _warm_ours(workers: int) -> None:
-    clear_cache()
+def _start_pool(workers: int) -> None:
+    """Start ``workers`` verifier processes (start-up is not timed; the cache is cleared per chunk instead)."""
     get_pool().judge([(f"x+{i}", f"{i}+x") for i in range(workers)], workers, 60.0)
 
 
-def run(name: str, verifier: Callable[[list[Case]], list[bool]], cases: list[Case]) -> dict:
-    start = time.perf_counter()
-    judged = verifier(cases)
-    elapsed = time.perf_counter() - start
-    false_positives = [c for c, j in zip(cases, judged, strict=True) if j and not c.label]
-    false_negatives = [c for c, j in zip(cases, judged, strict=True) if not j and c.label]
-    correct = sum(j == c.label for c, j in zip(cases, judged, strict=True))
-    return {
-        "name": name,
-        "accuracy": correct / len(cases),
-        "fp": false_positives,
-        "fn": false_negatives,
-        "recall": 1 - len(false_negatives) / sum(c.label for c in cases),
-        "pairs_per_s": len(cases) / elapsed,
-        "seconds": elapsed,
-    }
+VERIFIERS: list[tuple[str, Callable[[list[Case]], list[bool]]]] = [
+    ("(a) raw Math-Verify", raw_math_verify),
+    ("(b) verl math_verify.compute_score", verl_math_verify),
+    ("(c) rewards.score, sequential", ours_sequential),
+    ("(d) rewards.score_batch, 2 workers", ours_batch),
+]
+
+
+def run_interleaved(cases: list[Case], chunks: int) -> list[dict]:
+    """Time every verifier on each chunk in turn, so load changes on a shared machine hit all of them alike."""
+    judged: dict[str, list[bool]] = {name: [] for name, _ in VERIFIERS}
+    seconds = dict.fromkeys(judged, 0.0)
+    size = -(-len(cases) // chunks)
+    for start in range(0, len(cases), size):
+        chunk = cases[start : start + size]
+        for name, verifier in VERIFIERS:
+            clear_cache()
+            began = time.perf_counter()
+            judged[name] += verifier(chunk)
+            seconds[name] += time.perf_counter() - began
+    results = []
+    for name, _ in VERIFIERS:
+        pairs = list(zip(cases, judged[name], strict=True))
+        results.append(
+            {
+                "name": name,
+                "accuracy": sum(j == c.label for c, j in pairs) / len(cases),
+                "fp": [c for c, j in pairs if j and not c.label],
+                "fn": [c for c, j in pairs if not j and c.label],
+                "recall": 1 - sum(1 for c, j in pairs if not j and c.label) / sum(c.label for c in cases),
+                "pairs_per_s": len(cases) / seconds[name],
+            }
+        )
+    return results
 
 
 def main() -> None:
@@ -204,6 +224,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=REPO_ROOT.parent / "shared" / "data")
     parser.add_argument("--per-benchmark", type=int, default=120, help="golds sampled per benchmark (default 120)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--chunks", type=int, default=10, help="interleaved timing chunks (default 10)")
     parser.add_argument("--show", type=int, default=8, help="false positives/negatives listed per verifier")
     args = parser.parse_args()
 
@@ -213,15 +234,13 @@ def main() -> None:
     kinds = {k: sum(c.kind == k for c in cases) for k in ("correct", "reformatted", "perturbed")}
     print(f"kinds: {kinds}")
 
-    import math_verify  # noqa: F401  (imports are not timed)
+    import math_verify  # noqa: F401  (imports and process start-up are not timed)
 
-    results = [run("(a) raw Math-Verify", raw_math_verify, cases)]
-    verl_math_verify(cases[:4])  # start verl's process pool outside the timing
-    results.append(run("(b) verl math_verify.compute_score", verl_math_verify, cases))
-    _warm_ours(1)
-    results.append(run("(c) rewards.score, sequential", ours_sequential, cases))
-    _warm_ours(2)
-    results.append(run("(d) rewards.score_batch, 2 workers", ours_batch, cases))
+    verl_math_verify(cases[:4])
+    _start_pool(2)
+    load_before = os.getloadavg()[0]
+    results = run_interleaved(cases, args.chunks)
+    print(f"load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
 
     base = results[0]["pairs_per_s"]
     print()
