@@ -7,6 +7,7 @@ worker pool (Math-Verify under a hard per-pair time limit). Verdicts of repeated
 from __future__ import annotations
 
 import math
+import numbers
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -17,21 +18,23 @@ from rewards.pool import get_pool
 from rewards.verdict import Verdict
 
 CACHE_SIZE = 100_000
-"""How many (gold, answer) outcomes the process keeps (least recently used evicted)."""
+"""How many (gold, answer) outcomes the process keeps (least recently used evicted; timeouts are kept too, so a
+pathological answer costs its time limit once per process)."""
 
 _cache: OrderedDict[tuple[str, str], Outcome] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
 def gold_text(gold: object) -> str | None:
-    """A gold answer as a string: numbers via ``str`` (``27.0``), a list of several golds joined by commas (they are
-    then compared as a set), a gold holding a ``\\boxed{}`` reduced to its content; None when there is none."""
+    """A gold answer as a string: numbers (also NumPy scalars) via ``str`` (``27.0``), a list/tuple/array of several
+    golds joined by commas (they are then compared as a set), a gold holding a ``\\boxed{}`` reduced to its
+    content; None when there is none."""
+    if hasattr(gold, "tolist") and not isinstance(gold, str):  # NumPy scalars and arrays (verl's parquet rows)
+        gold = gold.tolist()
     if isinstance(gold, bool) or gold is None:
         return None
-    if isinstance(gold, float) and not math.isfinite(gold):
-        return None
-    if isinstance(gold, (int, float)):
-        return str(gold)
+    if isinstance(gold, numbers.Real):
+        return str(gold) if math.isfinite(gold) else None
     if isinstance(gold, (list, tuple)):
         parts = [gold_text(g) for g in gold]
         if not parts or any(p is None for p in parts):

@@ -138,6 +138,14 @@ def test_numeric_golds_are_accepted_as_numbers():
     assert score(r"\boxed{588}", 588) == Verdict(True, "588", "exact")
 
 
+def test_numpy_golds_from_parquet_rows_are_read():
+    import numpy as np
+
+    assert score(r"\boxed{25}", np.int64(25)).correct
+    assert score(r"\boxed{27}", np.float64(27.0)).correct
+    assert score(r"\boxed{84, 69}", np.array(["$69$", "$84$"], dtype=object)).correct
+
+
 def test_a_gold_list_is_a_set_of_answers():
     assert score(r"\boxed{84, 69}", ["$69$", "$84$"]).correct
 
@@ -150,6 +158,6 @@ def test_missing_answer_is_no_answer():
     assert score("I give up.", "5") == Verdict(False, None, "no_answer")
 
 
-@pytest.mark.parametrize("gold", [None, "", "   ", float("nan"), True, object()])
+@pytest.mark.parametrize("gold", [None, "", "   ", float("nan"), True, object(), [], ["5", None]])
 def test_missing_or_unreadable_gold_is_a_parse_error(gold):
     assert score(r"\boxed{5}", gold) == Verdict(False, "5", "parse_error")
