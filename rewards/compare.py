@@ -39,7 +39,7 @@ class Outcome:
 UNDECIDED = Outcome(None, "symbolic")
 WRONG = Outcome(False, "wrong")
 
-_CHOICE_GOLD = re.compile(r"^\(([A-Ea-e])\)$")
+_CHOICE_GOLD = re.compile(r"^\(([A-E])\)$")
 _CHOICE_ANSWER = re.compile(r"^\(?([A-Ea-e])(?:\)|$)")
 _WORD = re.compile(r"^[A-Za-z]{3,}(?: [A-Za-z]+)*$")
 _BASE_N = re.compile(r"^([0-9A-Za-z]+)_\{?(\d+)\}?$")

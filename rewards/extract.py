@@ -6,7 +6,7 @@ import re
 
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
 _BRACE_TOKENS = re.compile(r"\\.|[{}]", re.DOTALL)
-_ANSWER_LINE = re.compile(r"(?:final answer is|answer\s*:)[ \t:]*([^\n]*)", re.IGNORECASE)
+_ANSWER_MARKER = re.compile(r"final answer is|answer\s*:", re.IGNORECASE)
 
 
 def _last_box_start(text: str) -> tuple[int, int] | None:
@@ -72,6 +72,7 @@ def _clean_line_answer(candidate: str) -> str | None:
         inline = _INLINE_MATH.match(candidate)
         if inline:
             candidate = inline.group(1)
+    candidate = re.split(r"\.\s", candidate, maxsplit=1)[0]  # "5. I hope it is correct." -> "5"
     candidate = candidate.strip().rstrip(".").strip()
     return candidate or None
 
@@ -92,7 +93,9 @@ def extract_answer(response: object) -> str | None:
             return None
         content = content.strip()
         return content or None
-    matches = list(_ANSWER_LINE.finditer(response))
-    if not matches:
+    markers = list(_ANSWER_MARKER.finditer(response))
+    if not markers:
         return None
-    return _clean_line_answer(matches[-1].group(1))
+    start = markers[-1].end()
+    line_end = response.find("\n", start)
+    return _clean_line_answer(response[start : None if line_end == -1 else line_end].lstrip(" \t:"))

@@ -71,3 +71,8 @@ def test_escaped_dollar_does_not_close_inline_math():
 
 def test_answer_line_with_several_math_pieces_keeps_them_all():
     assert extract_answer("The final answer is $(-6,6)$, $(2,6)$.") == "(-6,6), (2,6)"
+
+
+def test_answer_line_stops_at_the_end_of_its_sentence():
+    response = "Final Answer: The final answer is 2.5. I hope it is correct."
+    assert extract_answer(response) == "2.5"
