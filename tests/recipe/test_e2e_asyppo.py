@@ -97,7 +97,11 @@ def test_two_critics_train_on_disjoint_shards_log_their_metrics_and_resume(tmp_p
                    f"trainer.resume_from_path={step_1}", "asyppo.masked_tokens_in_denominator=false")
     assert [s["step"] for s in resumed] == [2]
     assert resumed[0]["data"]["asyppo/critic_1/vf_loss"] >= 0.0
-    assert "Resuming from" in (tmp_path / "resumed" / "run.log").read_text()
+    log = (tmp_path / "resumed" / "run.log").read_text()
+    assert f"Resuming from {step_1}" in log
+    for critic in (0, 1):  # verl's engine logs each restored part of each critic
+        for part in ("model", "optimizer", "lr_scheduler"):
+            assert f"Loaded {part} from {step_1}/critic/critic_{critic}/" in log, (critic, part)
 
 
 COMPARED = (
