@@ -88,7 +88,7 @@ def test_two_critics_train_on_disjoint_shards_log_their_metrics_and_resume(tmp_p
         prompts = [{key.rsplit("_", 2)[0] for key in shard} for shard in shards]
         assert prompts[0] == prompts[1], "response sharding gives each critic one response of every prompt"
 
-    step_1 = first / "checkpoints" / "global_step_1"
+    step_1 = (first / "checkpoints" / "global_step_1").resolve()
     assert (step_1 / "critic" / "critic_0").is_dir() and (step_1 / "critic" / "critic_1").is_dir()
 
     # The resumed run also takes the other denominator option (masked tokens leave the actor loss).
