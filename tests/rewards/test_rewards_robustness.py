@@ -129,6 +129,7 @@ def test_invalid_limits_are_rejected(workers, timeout_s):
 @given(raw=st.binary(max_size=300), gold=st.sampled_from(["5", r"\frac{1}{2}", "(1,2]", "x^2+1", "40_9"]))
 def test_random_bytes_get_a_verdict_within_the_limit(raw, gold):
     text = raw.decode("utf-8", errors="replace")
+    _warm_pool()
     start = time.perf_counter()
     for response in (text, rf"\boxed{{{text}}}"):
         verdict = score(response, gold, timeout_s=1.0)
