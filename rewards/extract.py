@@ -1,4 +1,5 @@
-"""Find the final answer in a model response: the last ``\\boxed{}``, else a "final answer is" / "Answer:" line."""
+"""Find the final answer in a model response: the last ``\\boxed{}``, else a "final answer is" / "Answer:" /
+GSM8K ``#### X`` line."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
 _BRACE_TOKENS = re.compile(r"\\.|[{}]", re.DOTALL)
-_ANSWER_MARKER = re.compile(r"final answer is|answer\s*:", re.IGNORECASE)
+_ANSWER_MARKER = re.compile(r"final answer is|answer\s*:|^[ \t]*####", re.IGNORECASE | re.MULTILINE)
 
 
 def _last_box_start(text: str) -> tuple[int, int] | None:
@@ -82,8 +83,8 @@ def extract_answer(response: object) -> str | None:
 
     Rules, in order: the content of the last ``\\boxed{...}`` or ``\\fbox{...}`` (nested braces balanced; the
     ``\\boxed 5`` form takes one token); a response whose last box never closes has no answer. Without a box, the
-    text after the last "final answer is" or "Answer:" up to the end of that line (surrounding ``$``/``\\(``
-    delimiters and a trailing period removed). Anything but a ``str`` has no answer.
+    text after the last "final answer is", "Answer:" or line-opening GSM8K ``####`` up to the end of that line
+    (surrounding ``$``/``\\(`` delimiters and a trailing period removed). Anything but a ``str`` has no answer.
     """
     if not isinstance(response, str):
         return None

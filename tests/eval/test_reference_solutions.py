@@ -21,11 +21,6 @@ from eval.benchmarks import BENCHMARKS, BenchmarkProblem, load_benchmark
 from eval.cli import main
 from rewards import extract_answer
 
-GSM8K_MARKER = pytest.mark.xfail(
-    strict=True,
-    reason="rewards.extract_answer does not read GSM8K's '#### N' answer marker (0/1319); reported to the lead",
-)
-
 
 def reference_response(problem: BenchmarkProblem) -> str:
     boxed_gold = f"The final answer is $\\boxed{{{problem.gold.replace('$', '')}}}$."
@@ -56,9 +51,7 @@ def scored(shared_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> t
     return results, samples
 
 
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=GSM8K_MARKER) if n == "gsm8k" else n for n in BENCHMARKS]
-)
+@pytest.mark.parametrize("name", list(BENCHMARKS))
 def test_reference_solutions_score_at_least_99_percent(name: str, scored: tuple[dict, list[dict]]):
     results, samples = scored
     metrics = results["benchmarks"][name]

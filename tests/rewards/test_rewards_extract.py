@@ -76,3 +76,11 @@ def test_answer_line_with_several_math_pieces_keeps_them_all():
 def test_answer_line_stops_at_the_end_of_its_sentence():
     response = "Final Answer: The final answer is 2.5. I hope it is correct."
     assert extract_answer(response) == "2.5"
+
+
+def test_a_line_opening_gsm8k_marker_gives_the_answer():
+    assert extract_answer("She makes 9 * 2 = $18 every day.\n#### 18") == "18"
+
+
+def test_a_gsm8k_marker_inside_a_line_is_not_an_answer():
+    assert extract_answer("the string #### 5 appears mid-sentence") is None
