@@ -7,7 +7,9 @@ import re
 
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
 _BRACE_TOKENS = re.compile(r"\\.|[{}]", re.DOTALL)
-_ANSWER_MARKER = re.compile(r"final answer is|answer\s*:|^[ \t]*####", re.IGNORECASE | re.MULTILINE)
+_ANSWER_MARKER = re.compile(r"final answer is|answer\s*:", re.IGNORECASE)
+# GSM8K's "#### 18" closing line; a number alone on the line, so markdown headings ("#### Step 1") never match.
+_GSM8K_ANSWER_LINE = re.compile(r"^[ \t]*####[ \t]*(-?\$?[\d,]*\.?\d+)[ \t]*$", re.MULTILINE)
 
 
 def _last_box_start(text: str) -> tuple[int, int] | None:
@@ -83,8 +85,9 @@ def extract_answer(response: object) -> str | None:
 
     Rules, in order: the content of the last ``\\boxed{...}`` or ``\\fbox{...}`` (nested braces balanced; the
     ``\\boxed 5`` form takes one token); a response whose last box never closes has no answer. Without a box, the
-    text after the last "final answer is", "Answer:" or line-opening GSM8K ``####`` up to the end of that line
-    (surrounding ``$``/``\\(`` delimiters and a trailing period removed). Anything but a ``str`` has no answer.
+    text after the last "final answer is" or "Answer:" up to the end of that line (surrounding ``$``/``\\(``
+    delimiters and a trailing period removed); else the number on the last GSM8K-style ``#### 18`` line. Anything
+    but a ``str`` has no answer.
     """
     if not isinstance(response, str):
         return None
@@ -96,7 +99,8 @@ def extract_answer(response: object) -> str | None:
         return content or None
     markers = list(_ANSWER_MARKER.finditer(response))
     if not markers:
-        return None
+        gsm8k_lines = _GSM8K_ANSWER_LINE.findall(response)
+        return gsm8k_lines[-1] if gsm8k_lines else None
     start = markers[-1].end()
     line_end = response.find("\n", start)
     return _clean_line_answer(response[start : None if line_end == -1 else line_end].lstrip(" \t:"))

@@ -84,3 +84,7 @@ def test_a_line_opening_gsm8k_marker_gives_the_answer():
 
 def test_a_gsm8k_marker_inside_a_line_is_not_an_answer():
     assert extract_answer("the string #### 5 appears mid-sentence") is None
+
+
+def test_a_markdown_heading_is_not_a_gsm8k_answer():
+    assert extract_answer("#### Step 1: set up\n#### 1. Solve for x") is None
