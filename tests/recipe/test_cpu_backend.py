@@ -142,6 +142,55 @@ def test_server_generate_defaults_to_response_length_and_reports_global_steps(ti
     assert output.extra_fields["global_steps"] == 3
 
 
+def _server(tiny_models, seed: int = 5):
+    from omegaconf import OmegaConf
+
+    from recipe.asyppo.cpu.rollout import HFRolloutServer
+
+    config = OmegaConf.create({"name": "hf_cpu", "prompt_length": 32, "response_length": 6, "dtype": "float32",
+                               "ignore_eos": True, "seed": seed})
+    return HFRolloutServer(config, OmegaConf.create({"path": str(tiny_models[0])}))
+
+
+def test_server_responses_per_prompt_do_not_depend_on_request_order(tiny_models, generator):
+    prompts = [generator.tokenizer(text)["input_ids"] for text in ("What is 3 + 4?\n", "Compute 12 * 2.\n")]
+    requests = [0, 0, 1, 1, 0]  # prompt index of each request: rollout.n copies arrive interleaved
+    params = {"temperature": 1.0, "logprobs": True}
+
+    async def responses(server, order):
+        await server.set_global_steps(2)
+        outputs = await asyncio.gather(*(
+            server.generate(prompts[requests[i]], params, request_id=f"r{i}") for i in order
+        ))
+        per_prompt = [[], []]
+        for i, out in zip(order, outputs, strict=True):
+            per_prompt[requests[i]].append(tuple(out.token_ids))
+        return [sorted(group) for group in per_prompt]
+
+    forward = asyncio.run(responses(_server(tiny_models), [0, 1, 2, 3, 4]))
+    backward = asyncio.run(responses(_server(tiny_models), [4, 3, 2, 1, 0]))
+    other_seed = asyncio.run(responses(_server(tiny_models, seed=6), [0, 1, 2, 3, 4]))
+    assert forward == backward
+    assert len(set(forward[0])) == 3 and len(set(forward[1])) == 2  # the copies of a prompt differ
+    assert forward != other_seed
+
+
+def test_server_seed_changes_with_the_global_step_and_an_explicit_seed_wins(tiny_models, prompt_ids):
+    server = _server(tiny_models)
+
+    async def sample(step, params):
+        await server.set_global_steps(step)
+        return (await server.generate(prompt_ids, {"temperature": 1.0, **params}, request_id="r")).token_ids
+
+    async def scenario():
+        step_1, step_2 = await sample(1, {}), await sample(2, {})
+        return step_1, step_2, await sample(3, {"seed": 11}), await sample(4, {"seed": 11})
+
+    step_1, step_2, explicit_3, explicit_4 = asyncio.run(scenario())
+    assert step_1 != step_2
+    assert explicit_3 == explicit_4
+
+
 def test_cpu_platform_is_never_auto_detected(monkeypatch):
     from verl.plugin.platform.platform_manager import _detect_platform_name
 

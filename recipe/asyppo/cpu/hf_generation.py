@@ -33,7 +33,8 @@ class SamplingSpec:
         stop_token_ids: extra token ids that end generation (kept in the output, as vLLM does).
         stop: strings that end generation once the decoded output contains one (the completing token is kept).
         ignore_eos: keep generating past end-of-sequence tokens.
-        seed: seed of this request's sampling generator; None draws one from the server's generator.
+        seed: seed of this request's sampling generator; None lets the server derive one from its seed, the global
+            step and the prompt (:meth:`recipe.asyppo.cpu.rollout.HFRolloutServer.generate`).
         logprobs: return per-token log-probs.
     """
 

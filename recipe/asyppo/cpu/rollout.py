@@ -19,7 +19,10 @@ It is slow (one sequence at a time, no batching) and meant for tiny models and C
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
+import struct
+from collections import Counter
 from collections.abc import AsyncIterable, Iterable
 from typing import Any
 
@@ -43,8 +46,30 @@ def server_actor_name(replica_rank: int) -> str:
     return f"{ROLLOUT_NAME}_server_{replica_rank}_0"
 
 
+def request_seed(server_seed: int, global_steps: int, prompt_ids: list[int], occurrence: int) -> int:
+    """The default sampling seed of a request: a stable hash (BLAKE2b, not Python's salted ``hash``) of its inputs.
+
+    Args:
+        server_seed: ``rollout.seed + replica_rank``.
+        global_steps: the server's global step (-1 before the first ``set_global_steps``).
+        prompt_ids: the request's prompt token ids.
+        occurrence: how many earlier requests of this global step had the same prompt (0 for the first).
+
+    Returns:
+        a seed in ``[0, 2**63)``.
+    """
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(struct.pack("<3q", server_seed, global_steps, occurrence))
+    digest.update(struct.pack(f"<{len(prompt_ids)}q", *prompt_ids))
+    return int.from_bytes(digest.digest(), "little") >> 1
+
+
 class HFRolloutServer:
     """Serves one tiny causal LM with :class:`HFGenerator`; requests run one at a time in a worker thread.
+
+    A request without an explicit ``seed`` samples with :func:`request_seed` of the server seed, the global step, its
+    prompt and the prompt's occurrence in this step, so a run's rollouts do not depend on the order in which
+    concurrent requests arrive (see :meth:`generate`).
 
     Args:
         config: the rollout config (``actor_rollout_ref.rollout``): ``dtype``, ``seed``, ``prompt_length``,
@@ -68,9 +93,10 @@ class HFRolloutServer:
             raise ValueError(f"actor_rollout_ref.rollout.dtype={self.config.dtype!r}; hf_cpu supports {list(_DTYPES)}")
         self.generator = HFGenerator(model_config.local_path, dtype=_DTYPES[self.config.dtype])
         self.max_model_len = self.config.max_model_len or self.config.prompt_length + self.config.response_length
-        self._seeds = torch.Generator().manual_seed(self.config.seed + replica_rank)
+        self._server_seed = self.config.seed + replica_rank
         self._lock = asyncio.Lock()
         self.global_steps: int | None = None
+        self._prompt_counts: Counter[bytes] = Counter()
 
     async def generate(
         self,
@@ -87,6 +113,13 @@ class HFRolloutServer:
         ``max_tokens`` defaults to ``min(response_length, prompt_length + response_length - len(prompt_ids))`` and is
         clipped to the room left in ``max_model_len``.
 
+        An explicit ``sampling_params["seed"]`` seeds the request. Otherwise the seed is :func:`request_seed` of the
+        server seed, the global step (training and validation requests alike), the prompt ids and the prompt's
+        occurrence: the k-th request of a global step with a given prompt gets occurrence k, so the ``rollout.n``
+        copies of a prompt get different seeds. Occurrences are numbered in arrival order, so with the same seed the
+        SET of responses to each prompt is reproducible, while which of the n copies gets which response may follow
+        arrival order.
+
         Raises:
             NotImplementedError: multimodal inputs.
             ValueError: the prompt leaves no room to generate, or an unsupported sampling parameter.
@@ -102,8 +135,8 @@ class HFRolloutServer:
         spec = SamplingSpec.from_request(params, default_max_tokens=max(1, default_max))
         if spec.max_tokens > room:
             spec = SamplingSpec.from_request({**params, "max_tokens": room}, default_max_tokens=room)
+        seed = spec.seed if spec.seed is not None else self._default_seed(prompt_ids)
         async with self._lock:
-            seed = spec.seed if spec.seed is not None else int(torch.randint(2**31, (1,), generator=self._seeds))
             result = await asyncio.to_thread(
                 self.generator.generate, list(prompt_ids), spec, torch.Generator().manual_seed(seed)
             )
@@ -119,7 +152,18 @@ class HFRolloutServer:
         async with self._lock:
             return self.generator.load_weights(named_tensors)
 
+    def _default_seed(self, prompt_ids: list[int]) -> int:
+        """Seed of a request without one; counts the prompt's occurrence in this global step (call once per request)."""
+        key = struct.pack(f"<{len(prompt_ids)}q", *prompt_ids)
+        occurrence = self._prompt_counts[key]
+        self._prompt_counts[key] += 1
+        step = -1 if self.global_steps is None else self.global_steps
+        return request_seed(self._server_seed, step, list(prompt_ids), occurrence)
+
     async def set_global_steps(self, global_steps: int) -> None:
+        """Set the step reported with every output; a new step restarts the prompts' occurrence counts."""
+        if global_steps != self.global_steps:
+            self._prompt_counts.clear()
         self.global_steps = global_steps
 
     async def wake_up(self, tags: list[str] | None = None) -> None:
