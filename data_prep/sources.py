@@ -25,6 +25,7 @@ from tqdm import tqdm
 from data_prep.records import DataPrepError, Dropped, Problem
 from data_prep.text import strip_instruction
 from eval.benchmarks import last_boxed
+from rewards.jsonl import read_json_objects
 
 FILE_SUFFIXES = (".parquet", ".jsonl", ".json")
 _LEVEL = re.compile(r"^\s*(?:level\s*)?(\d+(?:\.\d+)?)\s*$", re.IGNORECASE)
@@ -301,18 +302,7 @@ def _file_rows(path: Path) -> list[dict[str, Any]]:
         if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
             raise DataPrepError(f"{path}: a .json source must hold a list of objects (one per problem)")
         return data
-    rows = []
-    for line_number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataPrepError(f"{path}, line {line_number}: invalid JSON: {error.msg}") from error
-        if not isinstance(row, dict):
-            raise DataPrepError(f"{path}, line {line_number}: expected a JSON object, got {type(row).__name__}")
-        rows.append(row)
-    return rows
+    return [row for _, row in read_json_objects(text.splitlines(), str(path), DataPrepError)]
 
 
 def _check_fields(path: Path, rows: list[dict[str, Any]], names: list[str]) -> None:

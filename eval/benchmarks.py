@@ -17,11 +17,12 @@ rules below: integer-valued numbers lose a ``.0`` (AMC 2023 stores ``27.0``) and
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from rewards.jsonl import read_json_objects
 
 
 @dataclass(frozen=True)
@@ -322,20 +323,9 @@ def resolve_benchmark_names(spec: str) -> list[str]:
 
 def _read_jsonl(path: Path) -> list[tuple[str, dict[str, Any]]]:
     """(location, row) pairs, location being ``path:line`` for error messages."""
-    rows = []
     with path.open(encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            location = f"{path}:{line_number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise BenchmarkRowError(f"{location}: invalid JSON ({error.msg})") from error
-            if not isinstance(row, dict):
-                raise BenchmarkRowError(f"{location}: expected a JSON object, got {type(row).__name__}")
-            rows.append((location, row))
-    return rows
+        numbered_rows = read_json_objects(handle, str(path), BenchmarkRowError)
+    return [(f"{path}:{line_number}", row) for line_number, row in numbered_rows]
 
 
 def _read_hub(benchmark: Benchmark) -> list[tuple[str, dict[str, Any]]]:

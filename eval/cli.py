@@ -17,6 +17,7 @@ from eval.records import SAMPLES_FILE, SampleRecord, append_samples
 from eval.report import bar_chart, comparison_table, compute_results, load_run, results_table, write_results
 from eval.runner import RunSettings, run_eval
 from eval.scoring import DEFAULT_TIMEOUT_S, score_responses
+from rewards.jsonl import read_json_objects
 
 
 def _default_workers() -> int:
@@ -168,19 +169,8 @@ def command_run(args: argparse.Namespace) -> dict[str, Any]:
 def _read_rows(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise FileNotFoundError(f"--responses file {path} not found")
-    rows = []
     with path.open(encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{line_number}: invalid JSON ({error.msg})") from None
-            if not isinstance(row, dict):
-                raise ValueError(f"{path}:{line_number}: expected a JSON object")
-            rows.append(row)
-    return rows
+        return [row for _, row in read_json_objects(handle, str(path))]
 
 
 def _require(row: dict[str, Any], field: str, where: str, option: str) -> Any:

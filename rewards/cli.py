@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from rewards.jsonl import read_json_objects
 from rewards.scoring import score, score_batch
 
 _MISSING = object()
@@ -30,21 +31,14 @@ def read_rows(path: Path, response_field: str, gold_field: str) -> tuple[list[di
     """(rows, responses, golds) from a JSONL file; raises ``InputError`` naming the file and line on bad input."""
     rows, responses, golds = [], [], []
     with path.open(encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InputError(f"{path}:{line_number}: not valid JSON ({error.msg})") from error
-            if not isinstance(row, dict):
-                raise InputError(f"{path}:{line_number}: expected a JSON object, got {type(row).__name__}")
-            for field in (response_field, gold_field):
-                if _get_field(row, field) is _MISSING:
-                    raise InputError(f"{path}:{line_number}: missing field {field!r} (keys: {sorted(row)})")
-            rows.append(row)
-            responses.append(_get_field(row, response_field))
-            golds.append(_get_field(row, gold_field))
+        numbered_rows = read_json_objects(handle, str(path), InputError)
+    for line_number, row in numbered_rows:
+        for field in (response_field, gold_field):
+            if _get_field(row, field) is _MISSING:
+                raise InputError(f"{path}:{line_number}: missing field {field!r} (keys: {sorted(row)})")
+        rows.append(row)
+        responses.append(_get_field(row, response_field))
+        golds.append(_get_field(row, gold_field))
     return rows, responses, golds
 
 

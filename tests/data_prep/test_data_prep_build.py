@@ -118,7 +118,7 @@ def test_cli_reports_bad_input_as_an_error_line_and_exit_code_2(tmp_path, capsys
     broken = tmp_path / "pool.jsonl"
     broken.write_text("{not json}\n")
     assert main(["build", "--source", str(broken), "--out", str(tmp_path / "out"), "--no-decontaminate"]) == 2
-    assert capsys.readouterr().err.startswith(f"error: {broken}, line 1: invalid JSON")
+    assert capsys.readouterr().err.startswith(f"error: {broken}:1: invalid JSON")
 
 
 def test_verl_rlhf_dataset_reads_the_built_train_set(math_build, tmp_path):

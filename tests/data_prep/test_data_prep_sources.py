@@ -161,7 +161,7 @@ def test_strict_mode_raises_naming_file_row_and_field(tmp_path):
 def test_broken_jsonl_line_is_an_error_naming_file_and_line(tmp_path):
     path = tmp_path / "pool.jsonl"
     path.write_text('{"problem": "a", "answer": "1"}\n{"problem": "b", "answer": \n')
-    with pytest.raises(DataPrepError, match=r"pool.jsonl, line 2: invalid JSON"):
+    with pytest.raises(DataPrepError, match=r"pool.jsonl:2: invalid JSON"):
         load_source(str(path), FieldMap())
 
 

@@ -47,7 +47,7 @@ def test_score_reads_custom_and_nested_fields(tmp_path):
 def test_bad_json_names_file_and_line(tmp_path, capsys):
     source = _write(tmp_path / "in.jsonl", [json.dumps({"response": "a", "gold": "1"}), "{not json"])
     assert main(["score", "--responses", str(source), "--out", str(tmp_path / "o.jsonl")]) == 2
-    assert f"{source}:2: not valid JSON" in capsys.readouterr().err
+    assert f"{source}:2: invalid JSON" in capsys.readouterr().err
     assert not (tmp_path / "o.jsonl").exists()
 
 
