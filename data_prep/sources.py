@@ -25,7 +25,7 @@ from tqdm import tqdm
 from data_prep.records import DataPrepError, Dropped, Problem
 from data_prep.text import strip_instruction
 from eval.benchmarks import last_boxed
-from rewards.jsonl import read_json_objects
+from rewards.jsonl import get_dotted, read_json_objects
 
 FILE_SUFFIXES = (".parquet", ".jsonl", ".json")
 _LEVEL = re.compile(r"^\s*(?:level\s*)?(\d+(?:\.\d+)?)\s*$", re.IGNORECASE)
@@ -83,15 +83,6 @@ def sha256_file(path: str | Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _get(row: Mapping[str, Any], path: str) -> Any:
-    value: Any = row
-    for key in path.split("."):
-        if not isinstance(value, Mapping) or key not in value:
-            return None
-        value = value[key]
-    return value
 
 
 def _is_missing(value: Any) -> bool:
@@ -169,7 +160,7 @@ def read_verl_row(row: Mapping[str, Any], name: str, position: int) -> Problem:
     if not user:
         raise _BadRow("prompt", "prompt has no message with role 'user'")
     content = problem_text(user[-1].get("content"), "prompt")
-    answer = answer_text(_get(row, "reward_model.ground_truth"), "reward_model.ground_truth")
+    answer = answer_text(get_dotted(row, "reward_model.ground_truth"), "reward_model.ground_truth")
     extra = row.get("extra_info") if isinstance(row.get("extra_info"), Mapping) else {}
     raw_index = extra.get("index")
     is_int = isinstance(raw_index, numbers.Integral) and not isinstance(raw_index, bool)
@@ -192,10 +183,10 @@ def mapped_reader(fields: FieldMap) -> RowReader:
         return Problem(
             source=name,
             index=position,
-            problem=problem_text(_get(row, problem_field), problem_field),
-            answer=answer_text(_get(row, fields.answer), fields.answer),
-            difficulty=difficulty_value(_get(row, fields.difficulty)) if fields.difficulty else None,
-            subject=subject_value(_get(row, fields.subject)) if fields.subject else None,
+            problem=problem_text(get_dotted(row, problem_field), problem_field),
+            answer=answer_text(get_dotted(row, fields.answer), fields.answer),
+            difficulty=difficulty_value(get_dotted(row, fields.difficulty)) if fields.difficulty else None,
+            subject=subject_value(get_dotted(row, fields.subject)) if fields.subject else None,
         )
 
     return read

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from rewards.jsonl import read_json_objects
+from rewards.jsonl import get_dotted, read_json_objects
 from rewards.scoring import score, score_batch
 
 _MISSING = object()
@@ -17,16 +17,6 @@ class InputError(Exception):
     """Bad input file content; the message names the file and line."""
 
 
-def _get_field(row: dict, dotted: str) -> object:
-    """``row[a][b]`` for ``dotted == "a.b"``; ``_MISSING`` if any part is absent."""
-    value: object = row
-    for part in dotted.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return _MISSING
-        value = value[part]
-    return value
-
-
 def read_rows(path: Path, response_field: str, gold_field: str) -> tuple[list[dict], list, list]:
     """(rows, responses, golds) from a JSONL file; raises ``InputError`` naming the file and line on bad input."""
     rows, responses, golds = [], [], []
@@ -34,11 +24,11 @@ def read_rows(path: Path, response_field: str, gold_field: str) -> tuple[list[di
         numbered_rows = read_json_objects(handle, str(path), InputError)
     for line_number, row in numbered_rows:
         for field in (response_field, gold_field):
-            if _get_field(row, field) is _MISSING:
+            if get_dotted(row, field, _MISSING) is _MISSING:
                 raise InputError(f"{path}:{line_number}: missing field {field!r} (keys: {sorted(row)})")
         rows.append(row)
-        responses.append(_get_field(row, response_field))
-        golds.append(_get_field(row, gold_field))
+        responses.append(get_dotted(row, response_field))
+        golds.append(get_dotted(row, gold_field))
     return rows, responses, golds
 
 

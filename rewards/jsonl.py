@@ -1,9 +1,10 @@
-"""Read JSON Lines input with errors that name the file and line: shared by every command that takes a JSONL file."""
+"""Read JSON Lines input with errors that name the file and line, and dotted fields of its rows: shared by every
+command that takes a JSONL or row-oriented file."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -32,3 +33,13 @@ def read_json_objects(
             raise error_type(f"{where}:{line_number}: expected a JSON object, got {type(row).__name__}")
         rows.append((line_number, row))
     return rows
+
+
+def get_dotted(row: Mapping[str, Any], path: str, default: Any = None) -> Any:
+    """``row[a][b]`` for ``path == "a.b"``; ``default`` when any part is absent or a parent is not a mapping."""
+    value: Any = row
+    for key in path.split("."):
+        if not isinstance(value, Mapping) or key not in value:
+            return default
+        value = value[key]
+    return value
