@@ -17,9 +17,9 @@ tokens; ``sample_mask: (B,)`` is False for padding samples (verl's ``_balance_ba
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 import torch
 from torch import Tensor
@@ -27,6 +27,7 @@ from torch import Tensor
 AGGREGATIONS = ("mean", "min")
 SHARD_MODES = ("response", "prompt")
 GAE_BLOCK_SIZE = 128
+_COUNT_SLACK = 1e-9  # tokens; see _std_quantile_mask
 
 
 # --------------------------------------------------------------------------------------------------- input checks
@@ -138,8 +139,10 @@ def _std_quantile_mask(
         raise ValueError("std holds NaN or inf on valid response tokens")
     mask = torch.zeros_like(valid)
     degenerate = num_valid > 0 and float(valid_std.max() - valid_std.min()) <= equal_tol
-    # Fraction(repr(ratio)) reads the ratio as the decimal that was written: 0.29 * 100 selects 29, not 28.
-    num_selected = int(Fraction(repr(float(ratio))) * num_valid)
+    # The slack absorbs binary rounding below an integer: 0.29 * 100 (28.999999999999996) selects 29 and 1/3 of 3
+    # tokens selects 1 (the decimal 0.3333333333333333 times 3 is just below 1). It is far above float64's error
+    # on ratio * n for any batch that fits in memory and far below a whole token.
+    num_selected = math.floor(float(ratio) * num_valid + _COUNT_SLACK)
     if degenerate or num_selected == 0:
         return QuantileMask(mask=mask, num_selected=0, num_valid=num_valid, degenerate=degenerate)
     order = torch.sort(valid_std, descending=highest, stable=True).indices[:num_selected]

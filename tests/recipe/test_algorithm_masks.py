@@ -79,6 +79,11 @@ def test_mask_count_reads_ratio_as_written_decimal():
     assert lowest_std_mask(std, torch.ones(4, 25), 0.29).num_selected == 29
 
 
+def test_a_third_of_three_tokens_selects_one_despite_binary_rounding():
+    std = torch.tensor([[0.3, 0.1, 0.2]])
+    assert lowest_std_mask(std, torch.ones(1, 3), 1 / 3).mask.tolist() == [[False, True, False]]
+
+
 def test_masks_rank_only_valid_response_tokens():
     response_mask = torch.tensor([[1, 0, 1, 1], [1, 0, 1, 1]])  # the 0.1 and 0.7 tokens are not response tokens
     low = lowest_std_mask(STD, response_mask, 0.5)  # floor(0.5 * 6) = 3: 0.2, 0.3, 0.4
