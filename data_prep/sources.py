@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from data_prep.records import DataPrepError, Dropped, Problem
 from data_prep.text import strip_instruction
-from eval.benchmarks import last_boxed
+from rewards.extract import last_boxed
 from rewards.jsonl import get_dotted, read_json_objects
 
 FILE_SUFFIXES = (".parquet", ".jsonl", ".json")

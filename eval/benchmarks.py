@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rewards.extract import last_boxed
 from rewards.jsonl import read_json_objects
 
 
@@ -58,25 +59,6 @@ def _canonical_number(value: Any) -> str:
     if text.isdigit():
         return str(int(text))
     return text
-
-
-def last_boxed(text: str) -> str | None:
-    """Content of the last ``\\boxed{...}`` (or ``\\fbox{...}``) in ``text`` with nested braces, or None."""
-    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
-    if start < 0:
-        return None
-    brace = text.find("{", start)
-    if brace < 0:
-        return None
-    depth = 0
-    for position in range(brace, len(text)):
-        if text[position] == "{":
-            depth += 1
-        elif text[position] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[brace + 1 : position].strip()
-    return None
 
 
 def _field(row: Mapping[str, Any], name: str) -> Any:

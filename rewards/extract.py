@@ -80,6 +80,16 @@ def _clean_line_answer(candidate: str) -> str | None:
     return candidate or None
 
 
+def _stripped_or_none(content: str | None) -> str | None:
+    return (content.strip() or None) if content is not None else None
+
+
+def last_boxed(text: str) -> str | None:
+    """The stripped content of the last ``\\boxed{...}`` / ``\\fbox{...}`` in ``text`` (nested braces balanced,
+    escaped braces ignored); None when there is no box, it never closes, or it is empty."""
+    return _stripped_or_none(_boxed_content(text)[1])
+
+
 def extract_answer(response: object) -> str | None:
     """The final answer in ``response``, or None.
 
@@ -93,10 +103,7 @@ def extract_answer(response: object) -> str | None:
         return None
     found_box, content = _boxed_content(response)
     if found_box:
-        if content is None:
-            return None
-        content = content.strip()
-        return content or None
+        return _stripped_or_none(content)
     markers = list(_ANSWER_MARKER.finditer(response))
     if not markers:
         gsm8k_lines = _GSM8K_ANSWER_LINE.findall(response)

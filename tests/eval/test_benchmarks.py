@@ -11,10 +11,10 @@ from eval.benchmarks import (
     BENCHMARKS,
     PAPER_SUITE,
     BenchmarkRowError,
-    last_boxed,
     load_benchmark,
     resolve_benchmark_names,
 )
+from rewards.extract import last_boxed
 
 EXPECTED_ROWS = {
     "aime24": 30, "aime25": 30, "math500": 500, "olympiadbench": 675, "minerva": 272, "amc23": 40, "gsm8k": 1319,
