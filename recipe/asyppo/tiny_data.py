@@ -1,10 +1,8 @@
 """A tiny synthetic arithmetic train/val set in verl's RL parquet schema, for CPU demo runs and end-to-end tests.
 
 Each row asks "What is a + b?" (or a - b, a * b) through the shared ``base`` prompt template and stores the answer as
-``reward_model.ground_truth``. Rows are a deterministic function of the seed; nothing is downloaded.
-
-Columns (verl ``RLHFDataset``): ``data_source`` (str), ``prompt`` (list of chat messages), ``ability`` ("math"),
-``reward_model`` ({"style": "rule", "ground_truth": str}), ``extra_info`` ({"split", "index", "question", "answer"}).
+``reward_model.ground_truth``. Rows are a deterministic function of the seed; nothing is downloaded. The parquet is
+written by ``data_prep.writer`` (the schema of the real training set).
 """
 
 from __future__ import annotations
@@ -14,33 +12,23 @@ import operator
 import random
 from pathlib import Path
 
-import pandas as pd
-
+from data_prep.records import Problem
 from data_prep.templates import get_template
+from data_prep.writer import write_parquet
 
 DATA_SOURCE = "tiny_arith"
 _OPERATIONS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 
 
-def make_rows(num_rows: int, split: str, seed: int, template: str = "base") -> list[dict]:
-    """``num_rows`` verl-schema rows of one-digit arithmetic questions (ints 0..9, ops + - *)."""
+def make_problems(num_rows: int, seed: int) -> list[Problem]:
+    """``num_rows`` one-digit arithmetic questions (ints 0..9, ops + - *) with their answers."""
     rng = random.Random(seed)
-    prompt_template = get_template(template)
-    rows = []
+    problems = []
     for index in range(num_rows):
         a, b, op = rng.randint(0, 9), rng.randint(0, 9), rng.choice(sorted(_OPERATIONS))
-        question = f"What is {a} {op} {b}?"
-        answer = str(_OPERATIONS[op](a, b))
-        rows.append(
-            {
-                "data_source": DATA_SOURCE,
-                "prompt": prompt_template.messages(question),
-                "ability": "math",
-                "reward_model": {"style": "rule", "ground_truth": answer},
-                "extra_info": {"split": split, "index": index, "question": question, "answer": answer},
-            }
-        )
-    return rows
+        problems.append(Problem(source=DATA_SOURCE, index=index, problem=f"What is {a} {op} {b}?",
+                                answer=str(_OPERATIONS[op](a, b))))
+    return problems
 
 
 def build_tiny_data(out_dir: str | Path, num_train: int = 64, num_val: int = 16, seed: int = 0) -> tuple[Path, Path]:
@@ -49,10 +37,11 @@ def build_tiny_data(out_dir: str | Path, num_train: int = 64, num_val: int = 16,
         raise ValueError(f"num_train and num_val must be >= 1, got {num_train} and {num_val}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    template = get_template("base")
     paths = []
     for split, count, split_seed in (("train", num_train, seed), ("val", num_val, seed + 1)):
         path = out_dir / f"{split}.parquet"
-        pd.DataFrame(make_rows(count, split, split_seed)).to_parquet(path)
+        write_parquet(make_problems(count, split_seed), template, split, path)
         paths.append(path)
     return paths[0], paths[1]
 
