@@ -12,7 +12,9 @@ One actor, M mini-critics. Every critic predicts a value for every response toke
 
 Shapes: ``B`` samples (rows) of ``T`` response positions. ``response_mask: (B, T)`` is 1/True on valid response
 tokens; ``sample_mask: (B,)`` is False for padding samples (verl's ``_balance_batch`` adds them, tagged
-``is_padding``): they never enter a statistic or a mask. No verl import here; the tests compare with verl.
+``is_padding``): they never enter a statistic or a mask. Critic values may arrive in bf16 (verl's critic engine
+returns the model dtype); the ensemble, sigma, GAE, advantages and returns are computed in float32 (float64 inputs
+stay float64). No verl or ray import here (the GPU check imports this module alone); the tests compare with verl.
 """
 
 from __future__ import annotations
@@ -59,6 +61,11 @@ def _check_critic_values(critic_values: Tensor) -> None:
         )
 
 
+def _at_least_float32(values: Tensor) -> Tensor:
+    """``values`` cast to float32 unless already float32 or float64 (bf16/fp16 critic outputs are cast up)."""
+    return values if values.dtype in (torch.float32, torch.float64) else values.float()
+
+
 def _check_unit_interval(value: float, name: str) -> None:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must be in [0, 1]; got {value}")
@@ -73,9 +80,10 @@ def ensemble_value(critic_values: Tensor, aggregation: str = "mean") -> Tensor:
         aggregation: ``"mean"`` (the paper: V_t = 1/M sum_i V_t^i) or ``"min"`` (a pessimistic ensemble).
 
     Returns:
-        (B, T) ensemble value, same dtype as ``critic_values``.
+        (B, T) ensemble value, float32 (float64 if ``critic_values`` is float64).
     """
     _check_critic_values(critic_values)
+    critic_values = _at_least_float32(critic_values)
     if aggregation == "mean":
         return critic_values.mean(dim=0)
     if aggregation == "min":
@@ -90,9 +98,10 @@ def critic_std(critic_values: Tensor) -> Tensor:
         critic_values: (M, B, T) values of the M critics.
 
     Returns:
-        (B, T) std, same dtype as ``critic_values``; all zeros when M == 1.
+        (B, T) std, float32 (float64 if ``critic_values`` is float64); all zeros when M == 1.
     """
     _check_critic_values(critic_values)
+    critic_values = _at_least_float32(critic_values)
     if critic_values.shape[0] == 1:
         return torch.zeros_like(critic_values[0])
     return critic_values.std(dim=0, correction=0)
@@ -125,6 +134,7 @@ def _std_quantile_mask(
     equal_tol: float,
     highest: bool,
     name: str,
+    seed: int,
 ) -> QuantileMask:
     if not 0.0 <= ratio < 1.0:
         raise ValueError(f"{name} must be in [0, 1); got {ratio}")
@@ -145,7 +155,12 @@ def _std_quantile_mask(
     num_selected = math.floor(float(ratio) * num_valid + _COUNT_SLACK)
     if degenerate or num_selected == 0:
         return QuantileMask(mask=mask, num_selected=0, num_valid=num_valid, degenerate=degenerate)
-    order = torch.sort(valid_std, descending=highest, stable=True).indices[:num_selected]
+    # Ties: a stable sort of a seeded random shuffle ranks equal std values in random order, so which of the tied
+    # tokens at the threshold are selected does not depend on their position in the batch. The shuffle is drawn on
+    # the CPU (the same order on every device) and moved to the device of ``std``.
+    shuffle = torch.randperm(num_valid, generator=torch.Generator().manual_seed(seed)).to(valid_std.device)
+    ranked = torch.sort(valid_std[shuffle], descending=highest, stable=True).indices[:num_selected]
+    order = shuffle[ranked]
     flat_index = valid.flatten().nonzero().squeeze(1)
     mask.view(-1)[flat_index[order]] = True
     return QuantileMask(mask=mask, num_selected=num_selected, num_valid=num_valid, degenerate=False)
@@ -159,13 +174,15 @@ def lowest_std_mask(
     equal_tol: float = 1e-6,
     *,
     name: str = "ratio",
+    seed: int = 0,
 ) -> QuantileMask:
     """Advantage masking: the ``floor(ratio * n_valid)`` valid tokens of the batch with the lowest sigma.
 
     The ranking runs over every valid response token of every real sample in the batch at once. Ties are broken
-    by the flat (row-major) index in the (B, T) batch: among equal std values the earlier sample / position is
-    selected first (a stable sort by (std, flat index)). When all valid std values are within ``equal_tol`` of
-    each other, nothing is selected and ``degenerate`` is True.
+    at random: among equal std values the order is a random permutation drawn from ``seed`` (the trainer passes
+    :func:`tie_break_seed` of ``asyppo.tie_break_seed`` and the global step), so tied tokens at the threshold are
+    selected without regard to their sample or position, and the same seed selects the same tokens. When all
+    valid std values are within ``equal_tol`` of each other, nothing is selected and ``degenerate`` is True.
 
     Args:
         std: (B, T) critic std sigma_t (see :func:`critic_std`).
@@ -174,11 +191,12 @@ def lowest_std_mask(
         sample_mask: (B,) False for padding samples; None means all samples are real.
         equal_tol: max - min spread at or below which the std values count as all equal.
         name: the config key named in errors.
+        seed: seed of the random order among tied std values.
 
     Returns:
         :class:`QuantileMask` whose ``mask`` marks the tokens whose advantage is set to 0.
     """
-    return _std_quantile_mask(std, response_mask, ratio, sample_mask, equal_tol, highest=False, name=name)
+    return _std_quantile_mask(std, response_mask, ratio, sample_mask, equal_tol, highest=False, name=name, seed=seed)
 
 
 def highest_std_mask(
@@ -189,11 +207,11 @@ def highest_std_mask(
     equal_tol: float = 1e-6,
     *,
     name: str = "ratio",
+    seed: int = 0,
 ) -> QuantileMask:
     """Entropy filtering: the ``floor(ratio * n_valid)`` valid tokens of the batch with the highest sigma.
 
-    Same population, tie-break and degenerate rule as :func:`lowest_std_mask` (among equal std values the earlier
-    flat index is selected first, a stable sort by (-std, flat index)).
+    Same population, seeded random tie-break and degenerate rule as :func:`lowest_std_mask`.
 
     Args:
         std: (B, T) critic std sigma_t.
@@ -202,11 +220,18 @@ def highest_std_mask(
         sample_mask: (B,) False for padding samples; None means all samples are real.
         equal_tol: max - min spread at or below which the std values count as all equal.
         name: the config key named in errors.
+        seed: seed of the random order among tied std values.
 
     Returns:
         :class:`QuantileMask` whose ``mask`` marks the tokens left out of the entropy bonus.
     """
-    return _std_quantile_mask(std, response_mask, ratio, sample_mask, equal_tol, highest=True, name=name)
+    return _std_quantile_mask(std, response_mask, ratio, sample_mask, equal_tol, highest=True, name=name, seed=seed)
+
+
+def tie_break_seed(base_seed: int, step: int) -> int:
+    """The mask seed of one training step: a fixed mix of ``asyppo.tie_break_seed`` and the global step, so each
+    step draws a fresh tie order and a rerun of the same step draws the same one."""
+    return (int(base_seed) * 1_000_003 + int(step)) % 2**63
 
 
 # ---------------------------------------------------------------------------------------------------- critic shards
@@ -472,4 +497,5 @@ __all__ = [
     "highest_std_mask",
     "lowest_std_mask",
     "masked_whiten",
+    "tie_break_seed",
 ]

@@ -44,6 +44,7 @@ class AsyPPOConfig:
     lam_critic: float | None = None
     masked_tokens_in_denominator: bool = True
     std_equal_tol: float = 1e-6
+    tie_break_seed: int = 0
     shard_log_path: str | None = None
 
     @classmethod
@@ -95,6 +96,8 @@ class AsyPPOConfig:
             _expect(len(self.critic_seeds) == self.num_critics, "critic_seeds",
                     f"null or a list of num_critics={self.num_critics} integers", list(self.critic_seeds))
             _expect(all(_is_int(s) for s in self.critic_seeds), "critic_seeds", "integers", list(self.critic_seeds))
+        _expect(_is_int(self.tie_break_seed) and self.tie_break_seed >= 0, "tie_break_seed", "an integer >= 0",
+                self.tie_break_seed)
         _expect(self.shard_log_path is None or isinstance(self.shard_log_path, str), "shard_log_path",
                 "null or a file path", self.shard_log_path)
 

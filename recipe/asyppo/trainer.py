@@ -51,6 +51,7 @@ from recipe.asyppo.algorithm import (
     critic_shard_ids,
     highest_std_mask,
     lowest_std_mask,
+    tie_break_seed,
 )
 from recipe.asyppo.config import AsyPPOConfig, check_against_trainer, critic_dp_size, per_critic_mini_batch_size
 from recipe.asyppo.critic_workers import CRITIC_INDEX_KEY, CriticEnsembleSpec, ensemble_worker_cls
@@ -73,7 +74,8 @@ class RolloutBatch:
 
     Attributes:
         rewards: (B, T) token-level rewards (scores, minus the KL penalty when ``algorithm.use_kl_in_reward``).
-        critic_values: (M, B, T) every critic's values.
+        critic_values: (M, B, T) every critic's values, float32 (verl's critic engine returns the model dtype,
+            bf16 by default; sigma, GAE and the masks are computed from the float32 copy).
         response_mask: (B, T) 1 on response tokens.
         sample_mask: (B,) bool, False on verl's padding samples.
         entropy: (B, T) actor entropy at rollout time, or None (bypass mode computes none).
@@ -194,7 +196,7 @@ class AsyPPOTrainer(PPOTrainerSync):
             metrics.update(correction_metrics)
         return RolloutBatch(
             rewards=data.batch["token_level_rewards"],
-            critic_values=torch.stack([data.batch[f] for f in critic_fields]),
+            critic_values=torch.stack([data.batch[f] for f in critic_fields]).float(),  # bf16 from the engines
             response_mask=data.batch["response_mask"],
             sample_mask=torch.tensor([not tag.get("is_padding", False) for tag in batch.tags], dtype=torch.bool),
             entropy=data.batch["entropy"] if "entropy" in data.batch else None,
@@ -214,7 +216,7 @@ class AsyPPOTrainer(PPOTrainerSync):
         """(B, T) bool: the tokens with the lowest sigma (``adv_mask_ratio`` of the batch), whose advantage is 0."""
         ratio = self.asyppo.adv_mask_ratio if self.asyppo.adv_mask else 0.0
         selection = lowest_std_mask(result.std, rollout.response_mask, ratio, rollout.sample_mask,
-                                    self.asyppo.std_equal_tol, name="asyppo.adv_mask_ratio")
+                                    self.asyppo.std_equal_tol, name="asyppo.adv_mask_ratio", seed=self._mask_seed())
         metrics.update(asy_metrics.quantile_mask_metrics("adv_mask", selection))
         return selection.mask
 
@@ -222,9 +224,14 @@ class AsyPPOTrainer(PPOTrainerSync):
         """(B, T) bool: the tokens with the highest sigma (``entropy_filter_ratio``), left out of the bonus."""
         ratio = self.asyppo.entropy_filter_ratio if self.asyppo.entropy_filter else 0.0
         selection: QuantileMask = highest_std_mask(result.std, rollout.response_mask, ratio, rollout.sample_mask,
-                                                   self.asyppo.std_equal_tol, name="asyppo.entropy_filter_ratio")
+                                                   self.asyppo.std_equal_tol, name="asyppo.entropy_filter_ratio",
+                                                   seed=self._mask_seed())
         metrics.update(asy_metrics.quantile_mask_metrics("entropy_filter", selection))
         return selection.mask
+
+    def _mask_seed(self) -> int:
+        """Seed of the random order among tied sigma values at this step (``asyppo.tie_break_seed``, global step)."""
+        return tie_break_seed(self.asyppo.tie_break_seed, self.global_steps)
 
     # ------------------------------------------------------------------- 3. critic updates on their shards
     def _update_critic(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:

@@ -251,3 +251,18 @@ def test_identical_critics_have_exactly_zero_std_so_masks_are_degenerate(num_cri
     )
     assert result.std.eq(0).all()
     assert lowest_std_mask(result.std, torch.ones(3, 5), 0.2).degenerate
+
+
+def test_bf16_critic_values_give_float32_advantages_returns_and_the_float32_masks():
+    # verl's critic engine returns values in the model dtype (bf16 on GPU); AsyPPO computes from a float32 copy
+    rewards, values, mask = _ragged_batch(6, 40, seed=3, dtype=torch.float32)
+    critic_values = torch.stack([values, values + 0.1 * torch.randn_like(values)]).to(torch.bfloat16)
+    from_bf16 = compute_asyppo_advantages(rewards, critic_values, mask, gamma=1.0, lam_actor=0.95, lam_critic=1.0)
+    from_fp32 = compute_asyppo_advantages(rewards, critic_values.float(), mask, gamma=1.0, lam_actor=0.95,
+                                          lam_critic=1.0)
+    for name in ("advantages", "returns", "values", "std"):
+        assert getattr(from_bf16, name).dtype == torch.float32, name
+        assert getattr(from_bf16, name).equal(getattr(from_fp32, name)), name
+    for ratio in (0.2, 0.5):
+        assert lowest_std_mask(from_bf16.std, mask, ratio, seed=1).mask.equal(
+            lowest_std_mask(from_fp32.std, mask, ratio, seed=1).mask)

@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recipe.asyppo.algorithm import critic_std, ensemble_value, highest_std_mask, lowest_std_mask
+from recipe.asyppo.algorithm import critic_std, ensemble_value, highest_std_mask, lowest_std_mask, tie_break_seed
 
 
 def _selected(mask: torch.Tensor) -> list[tuple[int, int]]:
@@ -44,6 +44,17 @@ def test_critic_std_is_population_std_across_critics():
     # three critics 0, 0, 3: mean 1, variance (1 + 1 + 4) / 3 = 2
     three = torch.tensor([[[0.0]], [[0.0]], [[3.0]]])
     assert critic_std(three).item() == pytest.approx(math.sqrt(2.0))
+
+
+def test_bf16_critic_values_give_float32_ensemble_and_std():
+    # the two values differ by bf16's spacing at 1.0 (2**-7); std 2**-8 is exact in float32
+    critic_values = torch.tensor([[[1.0]], [[1.0078125]]], dtype=torch.bfloat16)
+    assert ensemble_value(critic_values).dtype == critic_std(critic_values).dtype == torch.float32
+    assert critic_std(critic_values).item() == 2**-8
+
+
+def test_float64_critic_values_stay_float64():
+    assert critic_std(torch.zeros(2, 1, 1, dtype=torch.float64)).dtype == torch.float64
 
 
 def test_critic_std_of_one_critic_is_zero():
@@ -93,12 +104,38 @@ def test_masks_rank_only_valid_response_tokens():
     assert low.num_valid == high.num_valid == 6
 
 
-def test_mask_ties_go_to_the_earlier_flat_index():
+def test_tied_std_at_the_threshold_is_broken_by_the_seed_not_by_position():
     std = torch.tensor([[0.1, 0.2, 0.1], [0.1, 0.3, 0.3]])
-    # three tokens tie at 0.1 (flat indices 0, 2, 3): the lowest two are flat 0 and 2
-    assert _selected(lowest_std_mask(std, torch.ones(2, 3), 0.34).mask) == [(0, 0), (0, 2)]
-    # two tie at 0.3 (flat 4, 5): the highest one is flat 4
-    assert _selected(highest_std_mask(std, torch.ones(2, 3), 0.2).mask) == [(1, 1)]
+    # three tokens tie at 0.1 (flat indices 0, 2, 3) and floor(0.34 * 6) = 2 are selected: which two is the seed's call
+    picks = {tuple(_selected(lowest_std_mask(std, torch.ones(2, 3), 0.34, seed=seed).mask)) for seed in range(40)}
+    assert picks == {((0, 0), (0, 2)), ((0, 0), (1, 0)), ((0, 2), (1, 0))}
+    # the same seed selects the same tokens
+    assert lowest_std_mask(std, torch.ones(2, 3), 0.34, seed=7).mask.equal(
+        lowest_std_mask(std, torch.ones(2, 3), 0.34, seed=7).mask)
+
+
+def test_untied_tokens_are_selected_whatever_the_seed():
+    std = torch.tensor([[0.1, 0.2, 0.1], [0.1, 0.3, 0.3]])
+    # the two 0.3 tokens (flat 4 and 5) are the highest two for every seed; the tie only matters at the threshold
+    for seed in range(10):
+        assert _selected(highest_std_mask(std, torch.ones(2, 3), 0.34, seed=seed).mask) == [(1, 1), (1, 2)]
+
+
+def test_tie_break_has_no_position_bias():
+    # 8 tokens tie at 0 and 4 are selected: over 400 seeds every tied token is picked about half of the time,
+    # early rows and positions no more often than late ones (binomial sd 10 around 200; bounds at 6 sd)
+    std = torch.tensor([[0.0, 0.0, 0.0, 0.0, 5.0], [0.0, 0.0, 0.0, 0.0, 5.0]])
+    counts = sum(lowest_std_mask(std, torch.ones(2, 5), 0.4, seed=seed).mask.long() for seed in range(400))
+    tied = counts[:, :4].flatten()
+    assert int(counts[:, 4].sum()) == 0
+    assert int(tied.sum()) == 400 * 4
+    assert int(tied.min()) >= 140 and int(tied.max()) <= 260
+
+
+def test_tie_break_seed_changes_with_the_step_and_repeats_for_the_same_step():
+    assert tie_break_seed(0, 1) != tie_break_seed(0, 2)
+    assert tie_break_seed(3, 5) == tie_break_seed(3, 5)
+    assert tie_break_seed(1, 0) != tie_break_seed(0, 1)
 
 
 def test_all_equal_std_is_degenerate_and_selects_nothing():
