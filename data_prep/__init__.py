@@ -8,6 +8,7 @@ validation set and the training set with one seeded generator (:mod:`data_prep.s
 parquet (:mod:`data_prep.writer`) plus ``manifest.json`` (:mod:`data_prep.build`).
 ``python -m data_prep inspect OUT`` prints the manifest summary and a few rows.
 
-The package imports nothing on its own, so ``data_prep.templates`` (shared with ``eval``) stays light; import
-``data_prep.build`` for the Python API (``BuildOptions``, ``build``).
+Prompt templates (:mod:`eval.prompts`) and the benchmark registry (:mod:`eval.benchmarks`) come from ``eval``, so
+training questions read the same as evaluation questions; ``eval`` never imports ``data_prep``. The package imports
+nothing on its own; import ``data_prep.build`` for the Python API (``BuildOptions``, ``build``).
 """

@@ -13,7 +13,7 @@ from data_prep.inspect_dir import summary
 from data_prep.records import DataPrepError
 from data_prep.sampling import STRATA
 from data_prep.sources import DEFAULT_SOURCE, HUB_ADAPTERS, FieldMap
-from data_prep.templates import DEFAULT_TEMPLATE
+from eval.prompts import DEFAULT_TEMPLATE
 
 
 def _names(text: str) -> tuple[str, ...]:

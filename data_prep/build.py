@@ -15,8 +15,8 @@ from data_prep.filters import FilterOptions, apply_filters
 from data_prep.records import DataPrepError, Problem
 from data_prep.sampling import check_sampling_options, split_train_val
 from data_prep.sources import DEFAULT_SOURCE, FieldMap, load_source, sha256_file
-from data_prep.templates import DEFAULT_TEMPLATE, get_template
 from data_prep.writer import write_parquet
+from eval.prompts import DEFAULT_TEMPLATE, get_template
 
 MANIFEST_VERSION = 1
 TRAIN_FILE, VAL_FILE, MANIFEST_FILE = "train.parquet", "val.parquet", "manifest.json"
@@ -31,7 +31,7 @@ class BuildOptions:
         sources: ``--source`` values: local parquet/jsonl/json files or Hub dataset names.
         n / val_n: training and held-out validation set sizes.
         seed: sampling seed.
-        template: prompt template name in ``data_prep.templates``.
+        template: prompt template name in :mod:`eval.prompts`.
         fields: column mapping for local files and unknown Hub datasets.
         split / revision: Hub split and revision.
         filters: filter settings.

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from data_prep.records import DataPrepError
 from data_prep.text import word_lists
+from eval.benchmarks import BENCHMARKS, load_benchmark
 
 DEFAULT_NGRAM = 13
 DEFAULT_BOILERPLATE_PROBLEMS = 0
@@ -93,8 +94,6 @@ def load_benchmark_problems(
     Raises:
         DataPrepError: unknown benchmark name, or a benchmark that cannot be loaded (names ``--benchmark-dir``).
     """
-    from eval.benchmarks import BENCHMARKS, load_benchmark
-
     chosen = list(names) if names else list(BENCHMARKS)
     unknown = [name for name in chosen if name not in BENCHMARKS]
     if unknown:

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data_prep.records import Problem
-from data_prep.templates import PromptTemplate
+from eval.prompts import PromptTemplate
 
 ABILITY = "math"
 SCHEMA = pa.schema(

@@ -10,9 +10,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from data_prep.templates import DEFAULT_TEMPLATE, TEMPLATES
 from eval.benchmarks import load_benchmark, resolve_benchmark_names
 from eval.generation import BACKENDS, GenerationBackend, SamplingConfig, resolve_backend_name
+from eval.prompts import DEFAULT_TEMPLATE, TEMPLATES
 from eval.records import SAMPLES_FILE, SampleRecord, append_samples
 from eval.report import bar_chart, comparison_table, compute_results, load_run, results_table, write_results
 from eval.runner import RunSettings, run_eval
@@ -48,10 +48,12 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--seed", type=int, default=0, help="base seed; per-problem seeds derive from it")
     run.add_argument("--stop", action="append", default=[], help="stop string (repeatable)")
     run.add_argument("--template", default=DEFAULT_TEMPLATE, choices=sorted(TEMPLATES),
-                     help=f"data_prep prompt template (default {DEFAULT_TEMPLATE}, as training data is built)")
+                     help=f"prompt template, shared with data_prep (default {DEFAULT_TEMPLATE}, as training data is "
+                          "built)")
     run.add_argument("--chat-template", default="on", choices=["on", "off"],
                      help="apply the tokenizer's chat template to the template's messages, as verl's training does "
-                          "(default on); off: plain template text for base models")
+                          "(default on); off: the template's user message as plain text, for models without a chat "
+                          "template")
     run.add_argument("--chat-template-kwargs", type=_json_object, default={},
                      help="JSON object of extra apply_chat_template arguments, as verl's "
                           "data.apply_chat_template_kwargs in the training config "

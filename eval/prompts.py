@@ -1,18 +1,64 @@
-"""Turn a benchmark problem into the exact prompt text a backend receives, as verl's training did.
+"""Prompt templates: how a problem becomes the chat messages of the training parquet and the text a backend receives.
 
-verl's ``RLHFDataset``/agent loop applies the tokenizer's chat template (``add_generation_prompt=True``) to the chat
-messages stored in the training parquet, and ``data_prep`` writes those messages with a named template from
-:mod:`data_prep.templates`. Evaluating a checkpoint we trained therefore uses the same template's messages with the chat
-template applied: that is the default (``--template`` = ``data_prep``'s default, ``--chat-template on``). With
-``--chat-template off`` the prompt is the template's user text followed by its ``text_suffix`` (for base models that
-have no chat template, or to compare with harnesses that prompt with plain text).
+One registry serves training data (``data_prep`` writes ``template.messages(problem)`` into verl's ``prompt`` column)
+and evaluation (:func:`build_prompt`), so a question reads the same at train and eval time.
+
+A template only says what the user message holds. How that message is rendered is a property of the run, not of the
+template: verl's ``RLHFDataset``/agent loop always applies the tokenizer's chat template
+(``add_generation_prompt=True``) to the stored messages, base models included, so evaluating a checkpoint we trained
+applies it too (``python -m eval run --chat-template on``, the default). ``--chat-template off`` sends the user
+message followed by the template's ``text_suffix`` as plain text (models without a chat template, or comparisons with
+harnesses that prompt with plain text).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from data_prep.templates import get_template
+BOXED_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
+_BOXED_FORMAT = BOXED_INSTRUCTION.replace("{", "{{").replace("}", "}}")  # literal braces in a str.format pattern
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    """What the user message says.
+
+    Attributes:
+        name: registry key.
+        user_format: ``str.format`` pattern with a ``{problem}`` field; the user message content.
+        text_suffix: appended after the user message when it is sent as plain text (no chat template).
+    """
+
+    name: str
+    user_format: str
+    text_suffix: str = "\n"
+
+    def user_message(self, problem: str) -> str:
+        """The user message content for ``problem``."""
+        return self.user_format.format(problem=problem)
+
+    def messages(self, problem: str) -> list[dict[str, str]]:
+        """The chat-message list stored in verl's ``prompt`` column."""
+        return [{"role": "user", "content": self.user_message(problem)}]
+
+
+TEMPLATES: dict[str, PromptTemplate] = {
+    template.name: template
+    for template in (PromptTemplate(name="boxed", user_format="{problem}\n" + _BOXED_FORMAT),)
+}
+DEFAULT_TEMPLATE = "boxed"
+
+
+def get_template(name: str) -> PromptTemplate:
+    """The registered template called ``name``.
+
+    Raises:
+        KeyError: unknown name; the message lists the known ones.
+    """
+    if name not in TEMPLATES:
+        raise KeyError(f"unknown prompt template '{name}'; known templates: {', '.join(sorted(TEMPLATES))}")
+    return TEMPLATES[name]
 
 
 def build_prompt(
@@ -22,13 +68,14 @@ def build_prompt(
     chat_template: bool,
     chat_template_kwargs: dict[str, Any] | None = None,
 ) -> str:
-    """The prompt text for ``problem``.
+    """The exact prompt text a generation backend receives for ``problem``.
 
     Args:
         problem: the question.
-        template_name: a :mod:`data_prep.templates` name.
+        template_name: a :data:`TEMPLATES` name.
         tokenizer: the model's tokenizer (needs a ``chat_template`` when ``chat_template`` is True).
-        chat_template: apply the tokenizer's chat template to the template's messages.
+        chat_template: apply the tokenizer's chat template to the template's messages, as verl's training does;
+            False sends the user message plus ``text_suffix`` as plain text.
         chat_template_kwargs: extra keyword arguments for ``apply_chat_template`` (verl's
             ``data.apply_chat_template_kwargs``, e.g. ``{"enable_thinking": False}``), to mirror the training config.
 
@@ -38,11 +85,11 @@ def build_prompt(
     """
     template = get_template(template_name)
     if not chat_template:
-        return template.user_format.format(problem=problem) + template.text_suffix
+        return template.user_message(problem) + template.text_suffix
     if getattr(tokenizer, "chat_template", None) is None:
         raise ValueError(
             "--chat-template on, but the model's tokenizer has no chat template; "
-            "use --chat-template off for base models"
+            "use --chat-template off for models without one"
         )
     return tokenizer.apply_chat_template(
         template.messages(problem), tokenize=False, add_generation_prompt=True, **(chat_template_kwargs or {})

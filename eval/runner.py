@@ -30,7 +30,7 @@ class RunSettings:
         model: model path or Hub id.
         benchmarks: registry names, in order.
         sampling: sampling options.
-        template: :mod:`data_prep.templates` name.
+        template: :mod:`eval.prompts` template name.
         chat_template: apply the tokenizer's chat template (as verl's training does).
         chat_template_kwargs: extra ``apply_chat_template`` arguments (verl's ``data.apply_chat_template_kwargs``).
         backend: resolved backend name (``vllm`` or ``hf``).

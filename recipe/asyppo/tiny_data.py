@@ -13,8 +13,8 @@ import random
 from pathlib import Path
 
 from data_prep.records import Problem
-from data_prep.templates import get_template
 from data_prep.writer import write_parquet
+from eval.prompts import DEFAULT_TEMPLATE, get_template
 
 DATA_SOURCE = "tiny_arith"
 _OPERATIONS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
@@ -37,7 +37,7 @@ def build_tiny_data(out_dir: str | Path, num_train: int = 64, num_val: int = 16,
         raise ValueError(f"num_train and num_val must be >= 1, got {num_train} and {num_val}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    template = get_template("base")
+    template = get_template(DEFAULT_TEMPLATE)
     paths = []
     for split, count, split_seed in (("train", num_train, seed), ("val", num_val, seed + 1)):
         path = out_dir / f"{split}.parquet"

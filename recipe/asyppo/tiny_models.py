@@ -60,6 +60,37 @@ def build_tokenizer(out_dir: str | Path, vocab_size: int = 512) -> PreTrainedTok
     return fast
 
 
+def model_config(
+    vocab_size: int,
+    hidden_size: int = 64,
+    num_layers: int = 2,
+    num_heads: int = 4,
+    num_kv_heads: int = 2,
+    intermediate_size: int = 128,
+    arch: str = "qwen2",
+    head_dim: int | None = None,
+    tie_word_embeddings: bool = True,
+    eos_token_id: int | None = None,
+    pad_token_id: int | None = None,
+) -> Qwen2Config | Qwen3Config:
+    """A Qwen2/Qwen3 config of the given shape (``head_dim`` None: ``hidden_size // num_heads``)."""
+    config_cls = {"qwen2": Qwen2Config, "qwen3": Qwen3Config}[arch]
+    return config_cls(
+        vocab_size=vocab_size,
+        hidden_size=hidden_size,
+        intermediate_size=intermediate_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=num_heads,
+        num_key_value_heads=num_kv_heads,
+        head_dim=head_dim or hidden_size // num_heads,
+        max_position_embeddings=4096,
+        tie_word_embeddings=tie_word_embeddings,
+        bos_token_id=None,
+        eos_token_id=eos_token_id,
+        pad_token_id=pad_token_id,
+    )
+
+
 def build_model(
     out_dir: str | Path,
     tokenizer: PreTrainedTokenizerFast,
@@ -72,20 +103,9 @@ def build_model(
     seed: int = 0,
 ) -> Path:
     """Save a randomly initialised Qwen2/Qwen3 causal LM with ``tokenizer`` beside it; return ``out_dir``."""
-    config_cls = {"qwen2": Qwen2Config, "qwen3": Qwen3Config}[arch]
-    config = config_cls(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden_size,
-        intermediate_size=intermediate_size,
-        num_hidden_layers=num_layers,
-        num_attention_heads=num_heads,
-        num_key_value_heads=num_kv_heads,
-        head_dim=hidden_size // num_heads,
-        max_position_embeddings=4096,
-        tie_word_embeddings=True,
-        bos_token_id=None,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
+    config = model_config(
+        len(tokenizer), hidden_size, num_layers, num_heads, num_kv_heads, intermediate_size, arch,
+        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
     )
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)

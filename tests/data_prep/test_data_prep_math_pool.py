@@ -15,8 +15,8 @@ import pytest
 
 from data_prep.records import DataPrepError
 from data_prep.sources import FieldMap, load_source
-from data_prep.templates import get_template
 from eval.benchmarks import load_benchmark
+from eval.prompts import DEFAULT_TEMPLATE, get_template
 
 
 def test_build_writes_5000_train_and_500_disjoint_val_rows(math_build):
@@ -35,7 +35,7 @@ def test_rows_follow_verl_rl_schema(math_build):
     assert row["data_source"] == "DigitalLearningGmbH/MATH-lighteval"
     assert row["ability"] == "math"
     assert row["reward_model"]["style"] == "rule" and row["reward_model"]["ground_truth"]
-    assert row["prompt"] == get_template("base").messages(row["extra_info"]["problem"])
+    assert row["prompt"] == get_template(DEFAULT_TEMPLATE).messages(row["extra_info"]["problem"])
     assert row["extra_info"]["split"] == "train" and isinstance(row["extra_info"]["index"], int)
 
 

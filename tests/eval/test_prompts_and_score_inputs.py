@@ -8,16 +8,15 @@ from pathlib import Path
 import pytest
 from transformers import AutoTokenizer
 
-from data_prep.templates import get_template
 from eval.cli import main
-from eval.prompts import build_prompt
+from eval.prompts import build_prompt, get_template
 
 
 def test_chat_template_on_applies_the_tokenizer_template_to_the_training_messages(tiny_actor: Path):
     tokenizer = AutoTokenizer.from_pretrained(str(tiny_actor))
-    messages = get_template("base").messages("What is 1+1?")
+    messages = get_template("boxed").messages("What is 1+1?")
     expected = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-    assert build_prompt("What is 1+1?", "base", tokenizer, chat_template=True) == expected
+    assert build_prompt("What is 1+1?", "boxed", tokenizer, chat_template=True) == expected
     assert expected.startswith("<|im_start|>user\nWhat is 1+1?\n") and expected.endswith("<|im_start|>assistant\n")
 
 
@@ -30,18 +29,18 @@ def test_chat_template_kwargs_reach_apply_chat_template_as_verl_passes_them():
             return "rendered"
 
     tokenizer = RecordingTokenizer()
-    assert build_prompt("x", "base", tokenizer, True, {"enable_thinking": False}) == "rendered"
+    assert build_prompt("x", "boxed", tokenizer, True, {"enable_thinking": False}) == "rendered"
     assert tokenizer.kwargs == {"tokenize": False, "add_generation_prompt": True, "enable_thinking": False}
 
 
 def test_chat_template_off_gives_the_plain_user_text():
-    prompt = build_prompt("What is 1+1?", "base", tokenizer=None, chat_template=False)
+    prompt = build_prompt("What is 1+1?", "boxed", tokenizer=None, chat_template=False)
     assert prompt.startswith("What is 1+1?\n") and "\\boxed{}" in prompt and prompt.endswith("\n")
 
 
 def test_chat_template_on_without_one_in_the_tokenizer_is_a_clear_error():
     with pytest.raises(ValueError, match="no chat template; use --chat-template off"):
-        build_prompt("x", "base", tokenizer=object(), chat_template=True)
+        build_prompt("x", "boxed", tokenizer=object(), chat_template=True)
 
 
 def _write(tmp_path: Path, rows: list[dict]) -> Path:

@@ -43,7 +43,7 @@ def _settings(benchmarks_dir: Path, tiny_actor: Path, temperature: float) -> Run
         model=str(tiny_actor),
         benchmarks=("aime25", "amc23"),
         sampling=SamplingConfig(n=2, temperature=temperature, top_p=0.9, max_tokens=6, seed=7),
-        template="base",
+        template="boxed",
         chat_template=True,
         backend="hf",
         limit=3,
@@ -135,7 +135,7 @@ def test_sigkilled_cli_run_resumes_to_the_same_samples_as_an_uninterrupted_run(
     assert 0 < written < 20, f"the run should be killed after its first chunk landed, found {written} samples"
     settings = RunSettings(
         model=str(tiny_actor), benchmarks=("aime25", "amc23"), sampling=SamplingConfig(n=2, temperature=0.0,
-        top_p=0.95, max_tokens=6, seed=0), template="base", chat_template=True, backend="hf", limit=5,
+        top_p=0.95, max_tokens=6, seed=0), template="boxed", chat_template=True, backend="hf", limit=5,
         data_dir=str(benchmarks_dir),
     )
     resumed = CountingBackend(hf_backend)

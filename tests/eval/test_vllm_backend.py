@@ -82,7 +82,7 @@ def test_a_full_run_uses_a_single_generate_call_over_all_benchmarks(benchmarks_d
     llm = FakeLLM(fake_tokenizer)
     backend = VLLMBackend("unused", llm=llm, sampling_params_cls=FakeSamplingParams, show_progress=False)
     settings = RunSettings(
-        model="fake", benchmarks=("aime25", "amc23"), sampling=SamplingConfig(n=3, max_tokens=10), template="base",
+        model="fake", benchmarks=("aime25", "amc23"), sampling=SamplingConfig(n=3, max_tokens=10), template="boxed",
         chat_template=False, backend="vllm", limit=4, data_dir=str(benchmarks_dir),
     )
     results = run_eval(settings, tmp_path / "run", lambda: backend, workers=1, show_progress=False)

@@ -8,7 +8,15 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoModelForTokenClassification, Qwen3Config
 
-from recipe.asyppo.cost import Setup, StepShape, flops_per_step, known_models, load_facts, memory_per_gpu
+from recipe.asyppo.cost import (
+    Setup,
+    StepShape,
+    critic_memory_per_gpu,
+    flops_per_step,
+    known_models,
+    load_facts,
+    memory_per_gpu,
+)
 from recipe.asyppo.cost import param_count as count
 from recipe.asyppo.cost.__main__ import main, parse_critics
 from recipe.asyppo.cost.facts import FACTS_DIR
@@ -149,3 +157,15 @@ def test_adamw_step_buffer_sets_the_peak_when_activations_are_smaller():
     memory = memory_per_gpu(Setup("GRPO", actor, (), critic_shard=1.0), shape)
     assert memory["optimizer_transient"] == 4 * QWEN3_06B_LM
     assert memory["peak"] == 20 * QWEN3_06B_LM
+
+
+def test_critic_only_memory_is_all_critic_states_plus_the_larger_transient():
+    # two Qwen3-0.6B value models on 1 GPU, 10-token micro-batches: states 2 x 16 B x 596,050,945 parameters;
+    # the AdamW buffer of one critic (4 B/param) is far above 10 tokens of activations, so it sets the peak
+    critic = load_facts("Qwen3-0.6B")
+    shape = StepShape(prompts=1, group_size=1, prompt_len=5, response_len=5, gpus=1,
+                      actor_tokens_per_gpu=10, critic_tokens_per_gpu=10)
+    memory = critic_memory_per_gpu(Setup("AsyPPO", load_facts("Qwen3-8B"), (critic, critic), 0.5), shape)
+    assert memory["states"] == 2 * 16 * QWEN3_06B_VALUE
+    assert memory["optimizer_transient"] == 4 * QWEN3_06B_VALUE
+    assert memory["peak"] == 36 * QWEN3_06B_VALUE

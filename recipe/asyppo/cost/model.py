@@ -155,6 +155,28 @@ def memory_per_gpu(setup: Setup, shape: StepShape) -> dict[str, float]:
     return memory
 
 
+def critic_memory_per_gpu(setup: Setup, shape: StepShape) -> dict[str, float]:
+    """Per-GPU memory of the critics alone (the actor not loaded), in bytes, under the assumptions above.
+
+    What a critic-only measurement (``benchmarks/gpu_critic_bench.py``) holds: every critic's training states,
+    plus the larger of one critic micro-batch's activations and the largest critic's AdamW step buffer.
+
+    Returns:
+        ``states`` (all critics), ``activations`` (one critic's micro-batch), ``optimizer_transient``, ``peak``.
+    """
+    critic_params = [param_count(critic, "value") for critic in setup.critics]
+    memory = {
+        "states": TRAIN_STATE_BYTES * sum(critic_params) / shape.gpus,
+        "activations": float(max(
+            (shape.critic_tokens_per_gpu * activation_bytes_per_token(critic, "value") for critic in setup.critics),
+            default=0,
+        )),
+        "optimizer_transient": OPTIMIZER_TEMP_BYTES * max(critic_params, default=0) / shape.gpus,
+    }
+    memory["peak"] = memory["states"] + max(memory["activations"], memory["optimizer_transient"])
+    return memory
+
+
 def flops_per_step(setup: Setup, shape: StepShape) -> dict[str, float]:
     """FLOPs of one step, by phase; see the module doc.
 

@@ -4,7 +4,7 @@
 
 Rows use verl's RL schema (``data_prep.writer``) with ``data_source`` = the benchmark name, so verl logs validation
 scores per benchmark (``val-core/<benchmark>/...``). Prompts use the same template as the training set
-(``data_prep.templates``), gold answers come from ``eval.benchmarks.load_benchmark``. Without ``--benchmark-dir`` the
+(``eval.prompts``), gold answers come from ``eval.benchmarks.load_benchmark``. Without ``--benchmark-dir`` the
 benchmarks load from the Hugging Face Hub.
 """
 
@@ -16,9 +16,9 @@ from collections import Counter
 from pathlib import Path
 
 from data_prep.records import Problem
-from data_prep.templates import DEFAULT_TEMPLATE, get_template
 from data_prep.writer import write_parquet
 from eval.benchmarks import load_benchmark, resolve_benchmark_names
+from eval.prompts import DEFAULT_TEMPLATE, get_template
 
 SPLIT = "test"
 
