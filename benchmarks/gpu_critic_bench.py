@@ -87,7 +87,7 @@ def peak_gib(device: torch.device) -> float | None:
     return torch.cuda.max_memory_allocated(device) / GIB if device.type == "cuda" else None
 
 
-def value_config(facts: ModelFacts, attn: str) -> Any:
+def value_config(facts: ModelFacts) -> Any:
     """The transformers config of ``facts``' shape as verl's critic loads it: one label, no dropout, no KV cache."""
     config = model_config(
         facts.vocab_size, facts.hidden_size, facts.num_layers, facts.num_heads, facts.num_kv_heads,
@@ -97,7 +97,6 @@ def value_config(facts: ModelFacts, attn: str) -> Any:
     config.num_labels = 1
     config.classifier_dropout = 0.0
     config.use_cache = False
-    config._attn_implementation = attn
     return config
 
 
@@ -105,7 +104,8 @@ def build_value_model(facts: ModelFacts, seed: int, device: torch.device, attn: 
     """A random ``AutoModelForTokenClassification`` (one label) of ``facts``' shape, fp32, on ``device``."""
     torch.manual_seed(seed)
     with torch.device(device):
-        model = AutoModelForTokenClassification.from_config(value_config(facts, attn), dtype=torch.float32)
+        model = AutoModelForTokenClassification.from_config(value_config(facts), dtype=torch.float32,
+                                                            attn_implementation=attn)
     return model
 
 
@@ -303,6 +303,7 @@ def part_training_step(args: argparse.Namespace, device: torch.device, actor: Mo
         free_memory(device)
         models = [build_value_model(facts, seed=10 + i, device=device, attn=args.attn) for i in range(count)]
         measured[name] = run_critics(models, ids, args, device)
+        measured[name]["attn_implementation"] = models[0].config._attn_implementation
         del models
         free_memory(device)
     micro = max(1, args.micro_tokens // args.seq_len)
