@@ -10,12 +10,19 @@ How an answer is judged (``rewards.compare``), first rule that applies wins:
 2. choice letters ``(C)``, plain-word golds (``\\text{Evelyn}``), base-n numerals (``40_9`` needs base 9 and digits
    40; bare ``40`` counts as base 9) -> ``exact`` or ``wrong``;
 3. plain numbers and arithmetic on them compare by exact value (``27.0`` = ``27``, ``025`` = ``25``,
-   ``0.15`` = ``\\frac{3}{20}``, ``10,\\!080`` = ``10080``) -> ``numeric`` or ``wrong``;
+   ``0.15`` = ``\\frac{3}{20}``, ``10,\\!080`` = ``10080``) -> ``numeric``, ``wrong`` or ``inexact``;
 4. ``x = 5`` and ``5`` compare their right-hand sides;
 5. structures: comma lists, ``\\{...\\}`` and ``\\pm`` are sets (any order); ``(a, b)`` / ``[a, b)`` tuples and
    intervals compare in order with the same brackets; ``\\cup`` unions as sets of intervals; matrices cell by cell;
-6. everything else goes to Math-Verify in a worker process under a hard time limit -> ``symbolic``, ``wrong``,
-   ``parse_error`` or ``timeout``.
+6. everything else is parsed by Math-Verify in a worker process under a hard time limit. Two numbers without
+   unknowns are compared exactly (``rewards.exact``: SymPy must prove the difference zero; never an absolute
+   tolerance, so ``\\frac{1}{101!}`` is not ``\\frac{1}{100!}``), with a relative tolerance only where a side is
+   written as a decimal (``approximate``); other expressions, equations and inequalities go to Math-Verify, whose
+   "equal" an exact check can overrule -> ``symbolic``, ``approximate``, ``wrong``, ``inexact``, ``parse_error``
+   or ``timeout``.
+
+A rejected pair whose values are within ``1e-6 * max(1, |value|)`` of each other is ``inexact`` rather than ``wrong``
+(the near misses a float comparison would accept).
 
 ``import rewards`` does not import verl; the verl adapters live in ``rewards.verl_reward`` (custom reward function)
 and ``rewards.verl_manager`` (the batched ``asyppo_math`` reward manager).

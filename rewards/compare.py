@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from rewards.arithmetic import evaluate
 from rewards.normalize import clean_latex, key
 
-Symbolic = Callable[[str, str], "bool | None"]
-"""(gold, answer) as cleaned LaTeX -> equal, or None when either side cannot be parsed."""
+Symbolic = Callable[[str, str], "Outcome | None"]
+"""(gold, answer) as cleaned LaTeX -> their outcome, or None when either side cannot be parsed."""
 
 MAX_FAST_CHARS = 2000
 """Answers longer than this are only compared as normalised strings (never parsed)."""
@@ -24,8 +24,11 @@ MAX_SET_SIZE = 64
 """Sets with more elements than this are compared in order instead of by matching."""
 MAX_PM = 4
 """Most ``\\pm`` signs expanded in one element (2**4 = 16 values)."""
+NEAR_MISS = 10**6
+"""Different values within ``max(1, |gold|, |answer|) / 10**6`` of each other (what a float comparison with an absolute
+tolerance, like Math-Verify's, accepts) are reported ``inexact`` rather than ``wrong``."""
 _MAX_DEPTH = 12
-_REASON_RANK = {"exact": 0, "numeric": 1, "symbolic": 2}
+_REASON_RANK = {"exact": 0, "numeric": 1, "symbolic": 2, "approximate": 3}
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,15 @@ def _compare_numbers(gold_key: str, answer_key: str) -> Outcome | None:
     answer_value = evaluate(answer_key)
     if answer_value is None:
         return None
-    return Outcome(True, "numeric") if gold_value == answer_value else WRONG
+    if gold_value == answer_value:
+        return Outcome(True, "numeric")
+    return different(abs(gold_value - answer_value), max(abs(gold_value), abs(answer_value)))
+
+
+def different(gap: object, scale: object) -> Outcome:
+    """The outcome of two values found different: ``inexact`` when ``gap <= max(1, scale) / NEAR_MISS``, else
+    ``wrong`` (``gap`` and ``scale`` are nonnegative numbers of any exact or arbitrary-precision type)."""
+    return Outcome(False, "inexact" if gap * NEAR_MISS <= max(1, scale) else "wrong")
 
 
 def _compare_assignment(gold: str, answer: str, symbolic: Symbolic | None, depth: int) -> Outcome | None:
@@ -160,10 +171,8 @@ def _compare_assignment(gold: str, answer: str, symbolic: Symbolic | None, depth
 def _compare_atoms(gold: str, answer: str, symbolic: Symbolic | None) -> Outcome:
     if symbolic is None:
         return UNDECIDED
-    equal = symbolic(gold, answer)
-    if equal is None:
-        return Outcome(False, "parse_error")
-    return Outcome(True, "symbolic") if equal else WRONG
+    outcome = symbolic(gold, answer)
+    return Outcome(False, "parse_error") if outcome is None else outcome
 
 
 def _split_top_level(text: str, separator: str) -> list[str]:

@@ -13,7 +13,8 @@ import sympy
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
 from sympy.core.function import AppliedUndef
 
-from rewards.compare import Outcome, compare
+from rewards.compare import WRONG, Outcome, compare
+from rewards.exact import confirm_equal, constant_outcome
 
 _GOLD_TARGETS = (LatexExtractionConfig(),)
 _ANSWER_TARGETS = (LatexExtractionConfig(), ExprExtractionConfig())
@@ -21,15 +22,25 @@ _ANSWER_TARGETS = (LatexExtractionConfig(), ExprExtractionConfig())
 logging.getLogger("math_verify").setLevel(logging.CRITICAL)
 
 
-def symbolic_equal(gold: str, answer: str) -> bool | None:
-    """Whether Math-Verify judges the cleaned LaTeX ``answer`` equal to ``gold``; None if either does not parse."""
+def symbolic_outcome(gold: str, answer: str) -> Outcome | None:
+    """How the cleaned LaTeX ``answer`` compares with ``gold``; None if either does not parse.
+
+    Two numbers without unknowns are decided exactly by ``rewards.exact`` (``symbolic``, ``approximate``,
+    ``inexact`` or ``wrong``). Anything else goes to Math-Verify, after a quick numeric test that spares it plainly
+    different expressions; its "equal" is then checked by ``rewards.exact.confirm_equal``.
+    """
     parsed_gold = parse(f"${gold}$", _GOLD_TARGETS, parsing_timeout=None)
     parsed_answer = parse(f"${answer}$", _ANSWER_TARGETS, parsing_timeout=None)
     if not parsed_gold or not parsed_answer:
         return None
+    decided = constant_outcome(parsed_gold[0], parsed_answer[0])
+    if decided is not None:
+        return decided
     if _differ_numerically(parsed_gold[0], parsed_answer[0]):
-        return False
-    return bool(verify(parsed_gold, parsed_answer, timeout_seconds=None))
+        return WRONG
+    if not verify(parsed_gold, parsed_answer, timeout_seconds=None):
+        return WRONG
+    return confirm_equal(parsed_gold[0], parsed_answer[0])
 
 
 _SAMPLE_POINTS = ((0.7213, 0.4187), (1.3719, 1.9031))
@@ -43,7 +54,7 @@ def _differ_numerically(gold: object, answer: object) -> bool:
     A quick, one-sided test that spares Math-Verify's slow simplification for answers that are plainly wrong
     (``f + 1`` for ``f``). It only runs on plain expressions with at least one unknown (symbols or undefined
     functions such as ``u(t)``) and identical unknowns on both sides; constants, equations, sets and matrices
-    always go to Math-Verify, so its rounding rules for numbers still apply. It never declares two answers equal.
+    always go to Math-Verify (then ``rewards.exact``). It never declares two answers equal.
     """
     if not isinstance(gold, sympy.Expr) or not isinstance(answer, sympy.Expr):
         return False
@@ -94,6 +105,6 @@ def warm_up() -> None:
 def judge(gold: str, answer: str) -> Outcome:
     """The full comparison (fast rules, then Math-Verify for the atoms they cannot settle)."""
     try:
-        return compare(gold, answer, symbolic_equal)
+        return compare(gold, answer, symbolic_outcome)
     except Exception:  # a SymPy/ANTLR failure on odd input is an unparseable answer, not a crash
         return Outcome(False, "parse_error")

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-REASONS = ("exact", "numeric", "symbolic", "wrong", "no_answer", "timeout", "parse_error")
+REASONS = ("exact", "numeric", "symbolic", "approximate", "wrong", "inexact", "no_answer", "timeout", "parse_error")
 """Every value ``Verdict.reason`` can take.
 
 - ``exact``: the normalised strings are equal (or the same choice letter, base-n numeral or text answer).
 - ``numeric``: both sides are plain numbers (integers, decimals, fractions, scientific notation) of equal value.
-- ``symbolic``: Math-Verify / SymPy judged them equal.
+- ``symbolic``: SymPy proved them equal (numbers without unknowns: their difference simplifies to 0 exactly), or
+  Math-Verify judged them equal and the exact check of ``rewards.exact`` did not refute it.
+- ``approximate``: a side written as a decimal equals the other within a relative 5e-7 (``1.414214`` for
+  ``\\sqrt{2}``); the only verdict that rests on a tolerance.
 - ``wrong``: compared and found different.
+- ``inexact``: found different by an exact rule although the two values are within ``1e-6 * max(1, |value|)`` of each
+  other, where a float comparison (Math-Verify's included) says equal: ``\\frac{1}{101!}`` for ``\\frac{1}{100!}``,
+  ``2^{100}+1`` for ``2^{100}``, ``0.333333`` for ``\\frac{1}{3}``.
 - ``no_answer``: no final answer could be extracted from the response.
 - ``timeout``: the symbolic comparison ran past its time limit (its worker process was killed).
 - ``parse_error``: the gold is missing or unreadable, or the answer could not be parsed for a symbolic comparison.

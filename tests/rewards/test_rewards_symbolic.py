@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewards.symbolic import symbolic_equal
+from rewards.symbolic import symbolic_outcome
 
 
 @pytest.mark.parametrize(
@@ -16,7 +16,7 @@ from rewards.symbolic import symbolic_equal
     ],
 )
 def test_plainly_different_expressions_are_unequal(gold, answer):
-    assert symbolic_equal(gold, answer) is False
+    assert symbolic_outcome(gold, answer).correct is False
 
 
 @pytest.mark.parametrize(
@@ -29,8 +29,8 @@ def test_plainly_different_expressions_are_unequal(gold, answer):
     ],
 )
 def test_equal_expressions_stay_equal(gold, answer):
-    assert symbolic_equal(gold, answer) is True
+    assert symbolic_outcome(gold, answer).correct is True
 
 
 def test_unparseable_answer_is_none():
-    assert symbolic_equal("5", "\\\\") is None
+    assert symbolic_outcome("5", "\\\\") is None
