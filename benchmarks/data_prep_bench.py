@@ -1,14 +1,15 @@
 """Run time and peak memory of ``python -m data_prep build`` on a 100k-row pool, in one run.
 
-The pool is synthesised from the shared MATH pool (7,500 rows, verl schema): copy 0 is the pool itself; every
+The pool is synthesised from the MATH training pool in verl's schema (``--math-pool``: the 7,500-row
+math/train.parquet of eric-haibin-lin/verl-data, see ``tests/data/README.md``): copy 0 is the pool itself; every
 further copy shifts each integer in the problem and in integer golds by the copy number (new problems and new golds,
 so the verifier self-check sees tens of thousands of distinct golds), and every 25th row of a copy is also written
 again with doubled spaces (a near duplicate). Each build runs as a subprocess (peak memory is its maximum resident
-set size) with decontamination against every benchmark in ``--benchmark-dir``. A second table times the gold
+set size) with decontamination against every benchmark shipped in ``eval/data``. A second table times the gold
 self-check on the 100k golds the way the build does it (distinct golds through ``score_batch``) against one
 ``rewards.score`` call per row, on the same rows. Run:
 
-    python benchmarks/data_prep_bench.py [--rows 100000] [--data-dir ../shared/data]
+    python benchmarks/data_prep_bench.py --math-pool math_train.parquet [--rows 100000]
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def synthesise_pool(math_pool: Path, rows: int, out: Path) -> None:
     pq.write_table(pa.Table.from_pylist(synthetic), out)
 
 
-def timed_build(pool: Path, benchmark_dir: Path, out: Path) -> tuple[float, float, float]:
+def timed_build(pool: Path, out: Path) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds, peak RSS in MiB) of ``python -m data_prep build`` on ``pool`` in a subprocess.
 
     CPU seconds (user + system) are reported beside wall time because the machine's cores may be shared.
@@ -69,7 +70,7 @@ def timed_build(pool: Path, benchmark_dir: Path, out: Path) -> tuple[float, floa
         "code = 0\ntry:\n    runpy.run_module('data_prep', run_name='__main__')\nexcept SystemExit as e:\n"
         "    code = e.code\nprint('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
         "sys.exit(code)",
-        "build", "--source", str(pool), "--benchmark-dir", str(benchmark_dir), "--out", str(out), "--no-progress",
+        "build", "--source", str(pool), "--out", str(out), "--no-progress",
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -106,25 +107,26 @@ def self_check_times(pool: Path, sample: int) -> tuple[float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--math-pool", type=Path, required=True,
+                        help="MATH train in verl's schema (7,500 rows; verl-data's math/train.parquet)")
     parser.add_argument("--score-sample", type=int, default=5000, help="rows timed with per-row score()")
     args = parser.parse_args()
-    math_pool = args.data_dir / "train" / "math_train.parquet"
-    benchmark_dir = args.data_dir / "benchmarks"
+    math_pool = args.math_pool
+    math_rows = pq.read_metadata(math_pool).num_rows
     with tempfile.TemporaryDirectory() as tmp:
         pool = Path(tmp) / "pool.parquet"
         synthesise_pool(math_pool, args.rows, pool)
-        small_wall, small_cpu, small_rss = timed_build(math_pool, benchmark_dir, Path(tmp) / "small")
-        big_wall, big_cpu, big_rss = timed_build(pool, benchmark_dir, Path(tmp) / "big")
+        small_wall, small_cpu, small_rss = timed_build(math_pool, Path(tmp) / "small")
+        big_wall, big_cpu, big_rss = timed_build(pool, Path(tmp) / "big")
         batched, per_row, distinct = self_check_times(pool, args.score_sample)
         summary = subprocess.run(
             [sys.executable, "-m", "data_prep", "inspect", str(Path(tmp) / "big"), "--rows", "0"],
             cwd=REPO, capture_output=True, text=True, check=True,
         ).stdout
     print("| pool | rows | build wall (s) | build CPU (s) | peak RSS (MiB) |\n|---|---|---|---|---|")
-    print(f"| MATH | 7500 | {small_wall:.1f} | {small_cpu:.1f} | {small_rss:.0f} |")
+    print(f"| MATH | {math_rows} | {small_wall:.1f} | {small_cpu:.1f} | {small_rss:.0f} |")
     print(f"| synthetic | {args.rows} | {big_wall:.1f} | {big_cpu:.1f} | {big_rss:.0f} |")
-    print(f"ratio synthetic/MATH for {args.rows / 7500:.1f}x rows: wall {big_wall / small_wall:.2f}x, "
+    print(f"ratio synthetic/MATH for {args.rows / math_rows:.1f}x rows: wall {big_wall / small_wall:.2f}x, "
           f"CPU {big_cpu / small_cpu:.2f}x, peak RSS {big_rss / small_rss:.2f}x")
     print(f"\n| gold self-check on {args.rows} rows ({distinct} distinct golds) | seconds |\n|---|---|")
     print(f"| distinct golds through score_batch (as the build does) | {batched:.2f} |")

@@ -1,6 +1,6 @@
 """Scoring throughput of ``eval`` (``rewards.score_batch``) on 10,000 responses, against vLLM's generation rate.
 
-Responses are built from the shared benchmarks' reference solutions (MATH-500, Minerva, OlympiadBench, AIME 24 and
+Responses are built from the shipped benchmarks' reference solutions (MATH-500, Minerva, OlympiadBench, AIME 24 and
 GSM8K-style boxed answers): half keep their gold answer, a third get a wrong boxed answer, the rest are cut off with
 no answer, cycled to ``--num`` responses. Each worker count is timed in the same run, and the printed ratio is scoring
 samples/s divided by the assumed generation samples/s (``--gen-tokens-per-s`` / ``--tokens-per-sample``; default: a 4B
@@ -9,7 +9,7 @@ A ratio above 1 means scoring keeps up with generation. The verifier's verdict c
 and the worker pool is started before it (a one-off cost per run); every wrong answer is distinct, while correct
 answers repeat across the ~3.6 passes over the ~2,800 problems, as n samples of one problem do in a real run.
 
-Usage: python benchmarks/scoring_bench.py --data-dir ../shared/data/benchmarks [--num 10000] [--workers 1 2]
+Usage: python benchmarks/scoring_bench.py [--num 10000] [--workers 1 2] [--data-dir DIR (default: eval/data)]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from eval.scoring import score_responses
 from rewards.scoring import clear_cache
 
 
-def build_responses(data_dir: Path, num: int, min_chars: int) -> tuple[list[str], list[str]]:
+def build_responses(data_dir: Path | None, num: int, min_chars: int) -> tuple[list[str], list[str]]:
     """``num`` (response, gold) pairs: correct, wrong and unanswered responses in a 3:2:1 cycle.
 
     Each solution body is repeated up to ``min_chars`` characters (about 3 characters per token) so responses are as
@@ -52,7 +52,7 @@ def build_responses(data_dir: Path, num: int, min_chars: int) -> tuple[list[str]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/benchmarks")
+    parser.add_argument("--data-dir", type=Path, help="directory with <benchmark>/test.jsonl (default: eval/data)")
     parser.add_argument("--num", type=int, default=10_000, help="responses to score")
     parser.add_argument("--workers", type=int, nargs="+", default=sorted({1, os.cpu_count() or 1}))
     parser.add_argument("--gen-tokens-per-s", type=float, default=20_000.0, help="assumed vLLM output tokens/s")

@@ -1,6 +1,6 @@
 """Verifier benchmark: accuracy, false positives/negatives and pairs/s of four verifiers on one labelled set.
 
-The labelled set is built from the shared benchmark golds (see ``tests/rewards/test_rewards_gold_selfcheck.py`` for
+The labelled set is built from the shipped benchmark golds (see ``tests/rewards/test_rewards_gold_selfcheck.py`` for
 where each benchmark keeps its gold). Each gold yields responses whose label is right by construction:
 
 - ``correct``: the gold itself in ``\\boxed{}`` (label True);
@@ -20,7 +20,7 @@ Verifiers, all timed in this one run on the same pairs:
 The verifiers take turns on ten chunks of the set (so load changes on a shared machine affect all of them alike);
 the verdict cache is cleared before every chunk, and imports and worker start-up happen before timing.
 
-Usage: ``python benchmarks/verifier_bench.py [--per-benchmark 120] [--seed 0] [--data-dir ../shared/data]``
+Usage: ``python benchmarks/verifier_bench.py [--per-benchmark 120] [--seed 0] [--data-dir eval/data]``
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class Case:
 
 
 def read_golds(data_dir: Path, name: str) -> list[object]:
-    rows = [json.loads(line) for line in (data_dir / "benchmarks" / name / "test.jsonl").open(encoding="utf-8")]
+    rows = [json.loads(line) for line in (data_dir / name / "test.jsonl").open(encoding="utf-8")]
     if name == "olympiadbench":
         return [(row["final_answer"][0], row["is_multiple_answer"]) for row in rows]
     if name == "minerva_math":
@@ -221,7 +221,8 @@ def run_interleaved(cases: list[Case], chunks: int) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=REPO_ROOT.parent / "shared" / "data")
+    parser.add_argument("--data-dir", type=Path, default=REPO_ROOT / "eval" / "data",
+                        help="directory with <benchmark>/test.jsonl (default: the files shipped in eval/data)")
     parser.add_argument("--per-benchmark", type=int, default=120, help="golds sampled per benchmark (default 120)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--chunks", type=int, default=10, help="interleaved timing chunks (default 10)")

@@ -44,7 +44,11 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--max-problem-chars", type=int, default=3000, help="longest problem kept (default 3000)")
     build_cmd.add_argument("--min-difficulty", type=float, help="lowest difficulty kept, on the source's scale")
     build_cmd.add_argument("--max-difficulty", type=float, help="highest difficulty kept, on the source's scale")
-    build_cmd.add_argument("--benchmark-dir", type=Path, help="directory with <benchmark>/test.jsonl (default: Hub)")
+    benchmark_source = build_cmd.add_mutually_exclusive_group()
+    benchmark_source.add_argument("--benchmark-dir", type=Path, help="directory with <benchmark>/test.jsonl "
+                                  "(default: the files shipped in eval/data)")
+    benchmark_source.add_argument("--benchmark-hub", action="store_true",
+                                  help="load the benchmarks from the Hugging Face Hub instead")
     build_cmd.add_argument("--benchmarks", type=_names, default=(), help="comma list to decontaminate against "
                            "(default: every benchmark in eval)")
     build_cmd.add_argument("--ngram", type=int, default=DEFAULT_NGRAM, help=f"n-gram size (default {DEFAULT_NGRAM})")
@@ -78,6 +82,7 @@ def options_from_args(args: argparse.Namespace) -> BuildOptions:
         filters=FilterOptions(args.max_problem_chars, args.min_difficulty, args.max_difficulty),
         decontaminate=not args.no_decontaminate,
         benchmark_dir=args.benchmark_dir,
+        benchmark_hub=args.benchmark_hub,
         benchmarks=args.benchmarks,
         ngram=args.ngram,
         boilerplate_problems=args.boilerplate_problems,

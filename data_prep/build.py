@@ -36,8 +36,9 @@ class BuildOptions:
         split / revision: Hub split and revision.
         filters: filter settings.
         decontaminate: drop problems sharing a ``ngram``-word n-gram with any of ``benchmarks`` (empty = all in
-            ``eval.benchmarks.BENCHMARKS``) loaded from ``benchmark_dir`` (None = ``eval``'s default, the Hub);
-            n-grams in ``boilerplate_problems`` or more benchmark problems are ignored (0 = none ignored).
+            ``eval.benchmarks.BENCHMARKS``) loaded from ``benchmark_dir`` (None = the files shipped in ``eval/data``),
+            or from the Hugging Face Hub with ``benchmark_hub``; n-grams in ``boilerplate_problems`` or more
+            benchmark problems are ignored (0 = none ignored).
         stratify: strata for sampling, any of ``source``, ``difficulty``, ``subject``; empty = uniform.
         strict: raise on the first invalid row instead of counting it.
     """
@@ -54,6 +55,7 @@ class BuildOptions:
     filters: FilterOptions = field(default_factory=FilterOptions)
     decontaminate: bool = True
     benchmark_dir: Path | None = None
+    benchmark_hub: bool = False
     benchmarks: tuple[str, ...] = ()
     ngram: int = DEFAULT_NGRAM
     boilerplate_problems: int = DEFAULT_BOILERPLATE_PROBLEMS
@@ -104,7 +106,7 @@ def build(options: BuildOptions, progress: bool = False) -> dict[str, Any]:
     index = None
     benchmark_counts: dict[str, int] = {}
     if options.decontaminate:
-        benchmark_problems = load_benchmark_problems(options.benchmark_dir, options.benchmarks)
+        benchmark_problems = load_benchmark_problems(options.benchmark_dir, options.benchmarks, options.benchmark_hub)
         benchmark_counts = {name: len(texts) for name, texts in benchmark_problems.items()}
         index = NgramIndex(benchmark_problems, options.ngram, options.boilerplate_problems)
     loaded = [

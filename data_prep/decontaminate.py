@@ -87,9 +87,10 @@ class NgramIndex:
 
 
 def load_benchmark_problems(
-    benchmark_dir: str | Path | None, names: Sequence[str] | None = None
+    benchmark_dir: str | Path | None, names: Sequence[str] | None = None, hub: bool = False
 ) -> dict[str, list[str]]:
-    """Problem texts of every benchmark in ``eval.benchmarks.BENCHMARKS`` (or ``names``), by benchmark name.
+    """Problem texts of every benchmark in ``eval.benchmarks.BENCHMARKS`` (or ``names``), by benchmark name, read
+    from ``benchmark_dir`` (None = the files shipped in ``eval/data``) or, with ``hub``, from the Hugging Face Hub.
 
     Raises:
         DataPrepError: unknown benchmark name, or a benchmark that cannot be loaded (names ``--benchmark-dir``).
@@ -101,8 +102,13 @@ def load_benchmark_problems(
     problems = {}
     for name in chosen:
         try:
-            problems[name] = [item.problem for item in load_benchmark(name, benchmark_dir)]
+            problems[name] = [item.problem for item in load_benchmark(name, benchmark_dir, hub=hub)]
         except Exception as error:  # file, Hub and row errors from eval, all fatal for decontamination
-            where = f"--benchmark-dir {benchmark_dir}" if benchmark_dir else "the Hub (no --benchmark-dir given)"
+            if hub:
+                where = "the Hub (--benchmark-hub)"
+            elif benchmark_dir is not None:
+                where = f"--benchmark-dir {benchmark_dir}"
+            else:
+                where = "the files shipped in eval/data"
             raise DataPrepError(f"cannot load benchmark '{name}' from {where}: {error}") from error
     return problems

@@ -1,8 +1,9 @@
 """Benchmark registry: one declarative record per evaluation set (lighteval style).
 
-A :class:`Benchmark` says where a set lives (a local ``<data_dir>/<local_dir>/test.jsonl`` or a Hugging Face Hub
-dataset), which field holds the problem, how the gold answer is read from a row, which field holds a reference
-solution, and how many rows the set must have. :func:`load_benchmark` turns the rows into :class:`BenchmarkProblem`
+A :class:`Benchmark` says where a set lives (``<data_dir>/<local_dir>/test.jsonl``, by default the copy shipped in
+``eval/data`` (:data:`DATA_DIR`, sources and licences in its README), or a Hugging Face Hub dataset), which field holds
+the problem, how the gold answer is read from a row, which field holds a reference solution, and how many rows the set
+must have. :func:`load_benchmark` turns the rows into :class:`BenchmarkProblem`
 records and checks every row and the row count, so a truncated or wrong file fails loudly instead of silently
 changing a reported number. Adding a benchmark is adding a record here (and a test), not editing the runner.
 
@@ -24,6 +25,9 @@ from typing import Any
 
 from rewards.extract import last_boxed
 from rewards.jsonl import read_json_objects
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+"""The benchmark files shipped with the package: ``DATA_DIR/<local_dir>/test.jsonl`` for every registry record."""
 
 
 @dataclass(frozen=True)
@@ -325,30 +329,33 @@ def _read_hub(benchmark: Benchmark) -> list[tuple[str, dict[str, Any]]]:
     return rows
 
 
-def load_benchmark(name: str, data_dir: str | Path | None = None) -> list[BenchmarkProblem]:
+def load_benchmark(name: str, data_dir: str | Path | None = None, *, hub: bool = False) -> list[BenchmarkProblem]:
     """Load every problem of benchmark ``name``, in file order.
 
     Args:
         name: a registry name (see ``BENCHMARKS``).
-        data_dir: directory holding ``<local_dir>/test.jsonl`` per benchmark (e.g. ``/work/shared/data/benchmarks``);
-            None loads the Hub copy with ``datasets``.
+        data_dir: directory holding ``<local_dir>/test.jsonl`` per benchmark; None reads the shipped copies in
+            :data:`DATA_DIR`.
+        hub: load the Hugging Face Hub copy with ``datasets`` instead of a local file (``data_dir`` must be None).
 
     Raises:
-        ValueError: unknown ``name``.
+        ValueError: unknown ``name``, or both ``data_dir`` and ``hub`` given.
         FileNotFoundError: the local file is missing (the message names the path and the benchmark).
         BenchmarkRowError: a malformed row (names file and line, or Hub row, and the field), a duplicate id, or a row
             count different from the expected one.
     """
     if name not in BENCHMARKS:
         raise ValueError(f"unknown benchmark '{name}'; known benchmarks: {', '.join(BENCHMARKS)}")
+    if hub and data_dir is not None:
+        raise ValueError(f"benchmark '{name}': give a data directory or the Hub, not both (data_dir={data_dir})")
     benchmark = BENCHMARKS[name]
     gold_rule = benchmark.gold
-    if data_dir is None:
+    if hub:
         rows = _read_hub(benchmark)
         source = f"hub:{benchmark.hub.path}"
         gold_rule = benchmark.hub.gold or benchmark.gold
     else:
-        path = Path(data_dir) / benchmark.local_dir / "test.jsonl"
+        path = Path(DATA_DIR if data_dir is None else data_dir) / benchmark.local_dir / "test.jsonl"
         if not path.is_file():
             raise FileNotFoundError(
                 f"benchmark '{name}': file {path} not found (expected <data_dir>/{benchmark.local_dir}/test.jsonl)"

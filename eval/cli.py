@@ -34,12 +34,19 @@ def _json_object(text: str) -> dict[str, Any]:
     return value
 
 
+def _add_data_source_options(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--data-dir", help="directory with <folder>/test.jsonl per benchmark "
+                        "(default: the files shipped in eval/data)")
+    source.add_argument("--hub", action="store_true", help="load the benchmarks from the Hugging Face Hub instead")
+
+
 def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("run", help="generate, score and report a model on benchmarks")
     run.add_argument("--model", required=True, help="model directory or Hugging Face Hub id")
     run.add_argument("--benchmarks", default="paper", help="comma list of names, or 'paper' / 'all' (default: paper)")
     run.add_argument("--out", required=True, type=Path, help="run directory (resumed if it exists)")
-    run.add_argument("--data-dir", help="directory with <benchmark>/test.jsonl; default: load from the Hub")
+    _add_data_source_options(run)
     run.add_argument("--limit", type=int, help="only the first N problems of each benchmark (quick runs)")
     run.add_argument("--n", type=int, default=4, help="samples per problem (default 4: avg@4 as in the paper)")
     run.add_argument("--temperature", type=float, default=0.6, help="0 = greedy (default 0.6)")
@@ -83,7 +90,7 @@ def _add_score_parser(commands: argparse._SubParsersAction) -> None:
     score.add_argument("--sample-field", help="field holding the sample index (default: order within the problem)")
     score.add_argument("--finish-field", default="finish_reason",
                        help="field holding the finish reason, if present (default finish_reason)")
-    score.add_argument("--data-dir", help="directory with <benchmark>/test.jsonl; default: the Hub")
+    _add_data_source_options(score)
     score.add_argument("--out", type=Path, help="write samples.jsonl and results.{json,md,png} here")
     score.add_argument("--workers", type=int, default=_default_workers(), help="verifier processes")
     score.add_argument("--timeout-s", type=float, default=DEFAULT_TIMEOUT_S, help="per-response verifier time limit")
@@ -150,6 +157,7 @@ def command_run(args: argparse.Namespace) -> dict[str, Any]:
         limit=args.limit,
         data_dir=args.data_dir,
         chat_template_kwargs=args.chat_template_kwargs,
+        hub=args.hub,
     )
     chunk = args.chunk_problems
     if chunk is None and backend == "hf":
@@ -205,7 +213,7 @@ def records_from_rows(rows: list[dict[str, Any]], args: argparse.Namespace) -> l
             gold = str(_require(row, args.gold_field, where, "--gold-field"))
         else:
             if benchmark not in gold_tables:
-                gold_tables[benchmark] = {p.id: p.gold for p in load_benchmark(benchmark, args.data_dir)}
+                gold_tables[benchmark] = {p.id: p.gold for p in load_benchmark(benchmark, args.data_dir, hub=args.hub)}
             if problem_id not in gold_tables[benchmark]:
                 raise ValueError(f"{where}: benchmark '{benchmark}' has no problem with id '{problem_id}'")
             gold = gold_tables[benchmark][problem_id]

@@ -35,7 +35,8 @@ class RunSettings:
         chat_template_kwargs: extra ``apply_chat_template`` arguments (verl's ``data.apply_chat_template_kwargs``).
         backend: resolved backend name (``vllm`` or ``hf``).
         limit: evaluate only the first ``limit`` problems of each benchmark; None for all.
-        data_dir: local benchmark directory; None loads from the Hugging Face Hub.
+        data_dir: local benchmark directory; None reads the files shipped in ``eval/data``.
+        hub: load the benchmarks from the Hugging Face Hub instead (``data_dir`` must be None).
     """
 
     model: str
@@ -47,6 +48,7 @@ class RunSettings:
     limit: int | None = None
     data_dir: str | None = None
     chat_template_kwargs: dict[str, Any] = field(default_factory=dict)
+    hub: bool = False
 
     def to_config(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,7 +74,7 @@ def request_seed(base_seed: int, benchmark: str, problem_id: str, first_sample: 
 
 def load_problems(settings: RunSettings) -> dict[str, list[BenchmarkProblem]]:
     """Each benchmark's problems (the first ``limit`` if set)."""
-    problems = {name: load_benchmark(name, settings.data_dir) for name in settings.benchmarks}
+    problems = {name: load_benchmark(name, settings.data_dir, hub=settings.hub) for name in settings.benchmarks}
     if settings.limit is not None:
         problems = {name: items[: settings.limit] for name, items in problems.items()}
     return problems

@@ -1,22 +1,30 @@
-"""Shared fixtures: the shared benchmark/training data directory and tiny locally built models."""
+"""Shared fixtures: the benchmark files shipped with ``eval``, the committed MATH-pool sample and tiny local models.
+
+Tests read only what is in the repository: nothing beside it and no network.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+TEST_DATA_DIR = REPO_ROOT / "tests" / "data"
 
 
 @pytest.fixture(scope="session")
-def shared_data_dir() -> Path:
-    """``$ASYPPO_DATA_DIR`` or ``../shared/data`` beside the repository (benchmarks/ and train/)."""
-    data_dir = Path(os.environ.get("ASYPPO_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
-    if not (data_dir / "benchmarks").is_dir():
-        pytest.fail(f"shared data not found at {data_dir}; set ASYPPO_DATA_DIR to the directory holding benchmarks/")
-    return data_dir
+def benchmarks_dir() -> Path:
+    """``eval/data``: ``<folder>/test.jsonl`` for every benchmark of the ``eval`` registry."""
+    from eval.benchmarks import DATA_DIR
+
+    return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def math_pool() -> Path:
+    """400 rows of the MATH training pool in verl's schema (``tests/data/README.md`` says which and why)."""
+    return TEST_DATA_DIR / "math_train_sample.parquet"
 
 
 @pytest.fixture(scope="session")

@@ -29,8 +29,8 @@ def _good_rows(count: int, start: int = 0) -> list[dict]:
     ]
 
 
-def test_every_filter_counts_what_it_removes(tmp_path, shared_data_dir):
-    math500_problem = json.loads((shared_data_dir / "benchmarks/math500/test.jsonl").read_text().splitlines()[0])
+def test_every_filter_counts_what_it_removes(tmp_path, benchmarks_dir):
+    math500_problem = json.loads((benchmarks_dir / "math500/test.jsonl").read_text().splitlines()[0])
     rows = _good_rows(6) + [
         {"problem": "", "answer": "1"},  # empty_problem
         {"problem": "x" * 3001, "answer": "1"},  # problem_too_long (default limit 3000 characters)
@@ -43,7 +43,7 @@ def test_every_filter_counts_what_it_removes(tmp_path, shared_data_dir):
     ]
     pool = _write_jsonl(tmp_path / "pool.jsonl", rows)
     manifest = build(BuildOptions(
-        out=tmp_path / "out", sources=(str(pool),), n=4, val_n=2, benchmark_dir=shared_data_dir / "benchmarks",
+        out=tmp_path / "out", sources=(str(pool),), n=4, val_n=2,
     ))
     removed = manifest["counts"]["removed"]
     assert removed["invalid_row"] == 1
@@ -87,7 +87,7 @@ def test_too_few_problems_after_filters_is_a_clear_error(tmp_path):
         build(BuildOptions(out=tmp_path / "out", sources=(str(pool),), n=5, val_n=1, decontaminate=False))
 
 
-def test_bad_options_fail_before_any_pool_is_read(tmp_path, shared_data_dir):
+def test_bad_options_fail_before_any_pool_is_read(tmp_path):
     unread = ("missing.jsonl",)
     with pytest.raises(DataPrepError, match="--template: unknown prompt template 'fancy'"):
         build(BuildOptions(out=tmp_path, sources=unread, template="fancy"))
@@ -96,16 +96,16 @@ def test_bad_options_fail_before_any_pool_is_read(tmp_path, shared_data_dir):
     with pytest.raises(DataPrepError, match="--n must be positive"):
         build(BuildOptions(out=tmp_path, sources=unread, n=0))
     with pytest.raises(DataPrepError, match="--ngram must be at least 1"):
-        build(BuildOptions(out=tmp_path, sources=unread, ngram=0, benchmark_dir=shared_data_dir / "benchmarks"))
+        build(BuildOptions(out=tmp_path, sources=unread, ngram=0))
     with pytest.raises(DataPrepError, match="cannot load benchmark 'aime24' from --benchmark-dir"):
         build(BuildOptions(out=tmp_path, sources=unread, benchmark_dir=tmp_path, benchmarks=("aime24",)))
 
 
-def test_cli_build_then_inspect_prints_counts_and_rows(tmp_path, shared_data_dir, capsys):
+def test_cli_build_then_inspect_prints_counts_and_rows(tmp_path, benchmarks_dir, capsys):
     pool = _write_jsonl(tmp_path / "pool.jsonl", _good_rows(12))
     out = tmp_path / "out"
     code = main(["build", "--source", str(pool), "--n", "8", "--val-n", "2", "--seed", "1", "--out", str(out),
-                 "--benchmark-dir", str(shared_data_dir / "benchmarks"), "--no-progress"])
+                 "--benchmark-dir", str(benchmarks_dir), "--no-progress"])
     assert code == 0
     assert "wrote 8 train and 2 val problems" in capsys.readouterr().out
     assert main(["inspect", str(out), "--rows", "2"]) == 0
@@ -133,7 +133,7 @@ def test_verl_rlhf_dataset_reads_the_built_train_set(math_build, tmp_path):
         "cache_dir": str(tmp_path / "cache"),
     })
     dataset = RLHFDataset(str(out / "train.parquet"), tokenizer, config)
-    assert len(dataset) == 5000
+    assert len(dataset) == 300
     item = dataset[0]
     first = pq.read_table(out / "train.parquet").slice(0, 1).to_pylist()[0]
     assert item["raw_prompt"] == first["prompt"]

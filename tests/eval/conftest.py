@@ -1,15 +1,10 @@
-"""Fixtures for the eval tests: the benchmark directory and a tiny model loaded once into the HF backend."""
+"""Fixtures for the eval tests: a tiny model loaded once into the HF backend."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-
-@pytest.fixture(scope="session")
-def benchmarks_dir(shared_data_dir: Path) -> Path:
-    return shared_data_dir / "benchmarks"
 
 
 @pytest.fixture(scope="session")

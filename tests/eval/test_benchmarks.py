@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from eval.benchmarks import (
     BENCHMARKS,
+    DATA_DIR,
     PAPER_SUITE,
     BenchmarkRowError,
     load_benchmark,
@@ -21,8 +24,27 @@ EXPECTED_ROWS = {
 }
 
 
+def test_shipped_files_are_the_ones_the_data_readme_lists_by_sha256():
+    readme = (DATA_DIR / "README.md").read_text()
+    listed = {path: digest for digest, path in re.findall(r"^([0-9a-f]{64})  (\S+)$", readme, flags=re.MULTILINE)}
+    shipped = {}
+    for benchmark in BENCHMARKS.values():
+        path = f"{benchmark.local_dir}/test.jsonl"
+        shipped[path] = hashlib.sha256((DATA_DIR / path).read_bytes()).hexdigest()
+    assert shipped == listed
+
+
+def test_without_a_data_dir_the_shipped_files_are_read():
+    assert load_benchmark("aime25") == load_benchmark("aime25", DATA_DIR)
+
+
+def test_a_data_dir_and_the_hub_together_are_an_error():
+    with pytest.raises(ValueError, match="not both"):
+        load_benchmark("aime25", DATA_DIR, hub=True)
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED_ROWS))
-def test_every_shared_benchmark_loads_with_its_expected_row_count_and_unique_ids(name: str, benchmarks_dir: Path):
+def test_every_shipped_benchmark_loads_with_its_expected_row_count_and_unique_ids(name: str, benchmarks_dir: Path):
     problems = load_benchmark(name, benchmarks_dir)
     assert len(problems) == EXPECTED_ROWS[name] == BENCHMARKS[name].num_rows
     assert len({problem.id for problem in problems}) == len(problems)
@@ -131,7 +153,7 @@ def test_hub_loading_renames_columns_uses_the_hub_gold_rule_and_row_index_ids(mo
         return rows
 
     monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
-    problems = load_benchmark("minerva")
+    problems = load_benchmark("minerva", hub=True)
     assert calls == [("math-ai/minervamath", None, "test")]
     assert (problems[3].id, problems[3].problem, problems[3].gold) == ("3", "Q3", "3.5")
 
@@ -141,4 +163,4 @@ def test_hub_rows_missing_a_field_name_the_hub_dataset_and_row(monkeypatch):
 
     monkeypatch.setattr(datasets, "load_dataset", lambda path, name=None, split=None: [{"problem": "x", "id": 0}])
     with pytest.raises(BenchmarkRowError, match=r"hub:math-ai/aime25\[test\] row 0: field 'answer' is missing"):
-        load_benchmark("aime25")
+        load_benchmark("aime25", hub=True)

@@ -1,4 +1,5 @@
-"""The whole `python -m eval run` pipeline on CPU: tiny local model, HF backend, real benchmark files."""
+"""The whole `python -m eval run` pipeline on CPU: tiny local model, HF backend, the benchmark files shipped in
+``eval/data`` (no ``--data-dir``)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ RUN_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def run_dir(tiny_actor: Path, benchmarks_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def run_dir(tiny_actor: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("pipeline") / "run"
-    args = ["run", "--model", str(tiny_actor), "--data-dir", str(benchmarks_dir), "--out", str(out), *RUN_ARGS]
+    args = ["run", "--model", str(tiny_actor), "--out", str(out), *RUN_ARGS]
     assert main(args) == 0
     return out
 
@@ -49,22 +50,43 @@ def test_run_writes_results_json_markdown_table_and_chart(run_dir: Path):
     assert (run_dir / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_rerunning_a_finished_run_generates_nothing_and_keeps_results(run_dir: Path, tiny_actor: Path,
-                                                                     benchmarks_dir: Path):
+def test_rerunning_a_finished_run_generates_nothing_and_keeps_results(run_dir: Path, tiny_actor: Path):
     before = (run_dir / "samples.jsonl").read_bytes()
     results = json.loads((run_dir / "results.json").read_text())
-    args = ["run", "--model", str(tiny_actor), "--data-dir", str(benchmarks_dir), "--out", str(run_dir), *RUN_ARGS]
+    args = ["run", "--model", str(tiny_actor), "--out", str(run_dir), *RUN_ARGS]
     assert main(args) == 0
     assert (run_dir / "samples.jsonl").read_bytes() == before
     assert json.loads((run_dir / "results.json").read_text()) == results
 
 
-def test_rerun_with_different_settings_is_refused_naming_the_setting(run_dir: Path, tiny_actor: Path,
-                                                                    benchmarks_dir: Path, capsys):
-    args = ["run", "--model", str(tiny_actor), "--data-dir", str(benchmarks_dir), "--out", str(run_dir), *RUN_ARGS]
+def test_rerun_with_different_settings_is_refused_naming_the_setting(run_dir: Path, tiny_actor: Path, capsys):
+    args = ["run", "--model", str(tiny_actor), "--out", str(run_dir), *RUN_ARGS]
     args[args.index("--n") + 1] = "3"
     assert main(args) == 2
     assert "sampling.n: stored 2, now 3" in capsys.readouterr().err
+
+
+def test_paper_suite_runs_from_the_shipped_files_without_touching_the_hub(
+    tiny_actor: Path, tmp_path: Path, monkeypatch
+):
+    import datasets
+
+    def no_hub(*args, **kwargs):
+        raise AssertionError("the Hub was asked for a benchmark")
+
+    monkeypatch.setattr(datasets, "load_dataset", no_hub)
+    args = ["run", "--model", str(tiny_actor), "--benchmarks", "paper", "--limit", "1", "--n", "1", "--max-tokens",
+            "2", "--backend", "hf", "--workers", "1", "--no-progress", "--out", str(tmp_path / "paper")]
+    assert main(args) == 0
+    results = json.loads((tmp_path / "paper" / "results.json").read_text())
+    assert list(results["benchmarks"]) == ["aime24", "aime25", "math500", "olympiadbench", "minerva", "amc23"]
+    assert results["run"]["data_dir"] is None and results["run"]["hub"] is False
+
+
+def test_data_dir_and_hub_are_alternatives(tmp_path: Path, capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--model", "m", "--out", str(tmp_path), "--data-dir", "D", "--hub"])
+    assert "not allowed with argument" in capsys.readouterr().err
 
 
 def test_compare_prints_runs_side_by_side_and_writes_a_chart(run_dir: Path, tmp_path: Path, capsys):

@@ -13,7 +13,6 @@ What each set offers as a "reference response":
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -32,18 +31,19 @@ def reference_response(problem: BenchmarkProblem) -> str:
 
 
 @pytest.fixture(scope="module")
-def scored(shared_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, list[dict]]:
-    data_dir = shared_data_dir / "benchmarks"
+def scored(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, list[dict]]:
+    """Scores every reference solution through ``python -m eval score`` with the shipped benchmark files (the default
+    when no ``--data-dir`` is given)."""
     work = tmp_path_factory.mktemp("reference_scoring")
     responses = work / "references.jsonl"
     with responses.open("w") as handle:
         for name in BENCHMARKS:
-            for problem in load_benchmark(name, data_dir):
+            for problem in load_benchmark(name):
                 row = {"benchmark": name, "problem_id": problem.id, "response": reference_response(problem)}
                 handle.write(json.dumps(row) + "\n")
     code = main([
         "score", "--responses", str(responses), "--benchmark-field", "benchmark", "--id-field", "problem_id",
-        "--data-dir", str(data_dir), "--out", str(work / "out"), "--workers", "2", "--no-progress",
+        "--out", str(work / "out"), "--workers", "2", "--no-progress",
     ])
     assert code == 0
     results = json.loads((work / "out" / "results.json").read_text())

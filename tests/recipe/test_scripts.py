@@ -209,8 +209,8 @@ def test_cost_model_defaults_are_the_shared_settings(resolved):
     assert COST_DEFAULTS["ppo_epochs"] == config["actor_rollout_ref.actor.ppo_epochs"]
 
 
-def test_validation_set_holds_the_six_paper_benchmarks(shared_data_dir, tmp_path):
-    counts = build_val_set(tmp_path / "val.parquet", benchmark_dir=shared_data_dir / "benchmarks")
+def test_validation_set_holds_the_six_paper_benchmarks(tmp_path):
+    counts = build_val_set(tmp_path / "val.parquet")
     assert dict(counts) == {"aime24": 30, "aime25": 30, "math500": 500, "olympiadbench": 675, "minerva": 272,
                             "amc23": 40}
     first = pd.read_parquet(tmp_path / "val.parquet").iloc[0]

@@ -12,12 +12,12 @@ from rewards import extract_answer, score_batch
 
 
 def _rows(data_dir: Path, name: str) -> list[dict]:
-    path = data_dir / "benchmarks" / name / "test.jsonl"
+    path = data_dir / name / "test.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def read_golds(data_dir: Path) -> dict[str, list]:
-    """Gold answers per benchmark, read where PROVENANCE.md says each benchmark keeps them."""
+    """Gold answers per benchmark, read where ``eval/data/README.md`` says each benchmark keeps them."""
     return {
         "math500": [row["answer"] for row in _rows(data_dir, "math500")],
         "aime24": [row["answer"] for row in _rows(data_dir, "aime24")],
@@ -31,8 +31,8 @@ def read_golds(data_dir: Path) -> dict[str, list]:
 
 
 @pytest.fixture(scope="module")
-def golds(shared_data_dir: Path) -> dict[str, list]:
-    return read_golds(shared_data_dir)
+def golds(benchmarks_dir: Path) -> dict[str, list]:
+    return read_golds(benchmarks_dir)
 
 
 def test_gold_files_have_the_documented_row_counts(golds):
