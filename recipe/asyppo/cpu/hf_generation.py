@@ -1,8 +1,9 @@
 """Token-in, token-out sampling from a HuggingFace causal LM on CPU, with per-token log-probs and weight reloads.
 
 The engine behind the ``hf_cpu`` rollout server (:mod:`recipe.asyppo.cpu.rollout`); it has no verl or Ray
-dependency so it can be tested directly. One sequence at a time with a KV cache: fine for tiny models, far too slow
-for real ones.
+dependency so it can be tested directly. Requests are generated together, one batched forward per token with a KV cache
+(:meth:`HFGenerator.generate_batch`): fine for tiny and small models (SmolLM2-135M on 2 cores), far too slow for large
+ones.
 
 Log-probs follow vLLM's ``processed_logprobs``: the log-softmax of the logits after temperature scaling and
 top-k/top-p filtering, evaluated at the sampled token. With ``top_k=-1, top_p=1`` this equals what verl's trainer
@@ -108,35 +109,55 @@ class HFGenerator:
         if self.tokenizer.eos_token_id is not None:
             eos.append(self.tokenizer.eos_token_id)
         self.eos_token_ids = frozenset(eos)
+        pad = self.tokenizer.pad_token_id
+        self.pad_token_id = pad if pad is not None else (min(self.eos_token_ids) if self.eos_token_ids else 0)
 
-    @torch.no_grad()
     def generate(self, prompt_ids: list[int], spec: SamplingSpec, generator: torch.Generator) -> Generation:
         """Sample up to ``spec.max_tokens`` tokens after ``prompt_ids`` (a non-empty list of token ids)."""
-        if not prompt_ids:
+        return self.generate_batch([prompt_ids], [spec], [generator])[0]
+
+    @torch.no_grad()
+    def generate_batch(
+        self, prompts: list[list[int]], specs: list[SamplingSpec], generators: list[torch.Generator]
+    ) -> list[Generation]:
+        """Sample every prompt with its own spec and generator, all rows through one batched forward per token.
+
+        Prompts are left-padded (attention mask 0, position ids counted from each row's first real token), so each
+        row sees the logits it would see alone, up to float rounding; a row that has finished stops drawing from
+        its generator and is fed padding until the longest row ends. Row ``i`` therefore draws the same random
+        numbers as ``generate(prompts[i], specs[i], generators[i])`` and, unless rounding flips a draw, returns the
+        same tokens.
+
+        Raises:
+            ValueError: an empty prompt, or lists of different lengths.
+        """
+        if not len(prompts) == len(specs) == len(generators):
+            raise ValueError(f"got {len(prompts)} prompts, {len(specs)} specs and {len(generators)} generators")
+        if any(not prompt for prompt in prompts):
             raise ValueError("prompt_ids is empty")
-        stop_ids = set(spec.stop_token_ids) | (set() if spec.ignore_eos else set(self.eos_token_ids))
-        seen = list(prompt_ids)
-        output = self.model(input_ids=torch.tensor([prompt_ids]), use_cache=True)
-        tokens: list[int] = []
-        log_probs: list[float] = []
-        finish_reason = "length"
-        for _ in range(spec.max_tokens):
-            logits = output.logits[0, -1].float()
-            if spec.repetition_penalty != 1.0:
-                logits = _apply_repetition_penalty(logits, seen, spec.repetition_penalty)
-            token, log_prob = _sample(logits, spec, generator)
-            tokens.append(token)
-            log_probs.append(log_prob)
-            seen.append(token)
-            if token in stop_ids or (spec.stop and _contains_any(self.tokenizer.decode(tokens), spec.stop)):
-                finish_reason = "stop"
+        width = max(len(prompt) for prompt in prompts)
+        input_ids = torch.tensor([[self.pad_token_id] * (width - len(p)) + list(p) for p in prompts])
+        attention_mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+        positions = (attention_mask.cumsum(-1) - 1).clamp(min=0)
+        output = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=positions,
+                            use_cache=True)
+        rows = [_Row(list(prompt), spec, generator, self._stop_ids(spec))
+                for prompt, spec, generator in zip(prompts, specs, generators, strict=True)]
+        while True:
+            logits = output.logits[:, -1].float()
+            next_tokens = [row.step(logits[index], self.tokenizer) if row.active else self.pad_token_id
+                           for index, row in enumerate(rows)]
+            active = torch.tensor([row.active for row in rows])
+            if not active.any():
                 break
-            if len(tokens) == spec.max_tokens:
-                break
-            output = self.model(
-                input_ids=torch.tensor([[token]]), past_key_values=output.past_key_values, use_cache=True
-            )
-        return Generation(tokens, log_probs if spec.logprobs else None, finish_reason)
+            attention_mask = torch.cat([attention_mask, active[:, None].long()], dim=1)
+            positions = positions[:, -1:] + 1
+            output = self.model(input_ids=torch.tensor(next_tokens)[:, None], attention_mask=attention_mask,
+                                position_ids=positions, past_key_values=output.past_key_values, use_cache=True)
+        return [row.result() for row in rows]
+
+    def _stop_ids(self, spec: SamplingSpec) -> frozenset[int]:
+        return frozenset(spec.stop_token_ids) | (frozenset() if spec.ignore_eos else self.eos_token_ids)
 
     @torch.no_grad()
     def load_weights(self, named_tensors: Iterable[tuple[str, torch.Tensor]]) -> int:
@@ -157,6 +178,37 @@ class HFGenerator:
             state[name].copy_(tensor.detach().to(device="cpu", dtype=state[name].dtype))
             loaded += 1
         return loaded
+
+
+class _Row:
+    """One request of a batch: its spec, generator, the tokens so far and whether it is still generating."""
+
+    def __init__(self, prompt_ids: list[int], spec: SamplingSpec, generator: torch.Generator,
+                 stop_ids: frozenset[int]):
+        self.spec, self.generator, self.stop_ids = spec, generator, stop_ids
+        self.seen = prompt_ids
+        self.tokens: list[int] = []
+        self.log_probs: list[float] = []
+        self.finish_reason = "length"
+        self.active = True
+
+    def step(self, logits: torch.Tensor, tokenizer: Any) -> int:
+        """Draw the next token from ``logits`` (vocab,) float32; mark the row done on a stop or at max_tokens."""
+        if self.spec.repetition_penalty != 1.0:
+            logits = _apply_repetition_penalty(logits, self.seen, self.spec.repetition_penalty)
+        token, log_prob = _sample(logits, self.spec, self.generator)
+        self.tokens.append(token)
+        self.log_probs.append(log_prob)
+        self.seen.append(token)
+        if token in self.stop_ids or (self.spec.stop and _contains_any(tokenizer.decode(self.tokens), self.spec.stop)):
+            self.finish_reason = "stop"
+            self.active = False
+        elif len(self.tokens) == self.spec.max_tokens:
+            self.active = False
+        return token
+
+    def result(self) -> Generation:
+        return Generation(self.tokens, self.log_probs if self.spec.logprobs else None, self.finish_reason)
 
 
 def _sample(logits: torch.Tensor, spec: SamplingSpec, generator: torch.Generator) -> tuple[int, float]:

@@ -13,7 +13,8 @@ Both are registered by :func:`recipe.asyppo.cpu.plugin.register_hf_cpu_rollout` 
 module (a Ray worker that unpickles a class from here imports verl, which imports the plugin: an import of this
 module from the plugin would be circular).
 
-It is slow (one sequence at a time, no batching) and meant for tiny models and CI, never for real training.
+It batches concurrent requests but runs plain transformers on CPU: meant for tiny and small models (CI, the CPU
+learning demo with SmolLM2-135M), never for real training.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import os
 import struct
 from collections import Counter
 from collections.abc import AsyncIterable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import ray
@@ -65,18 +67,23 @@ def request_seed(server_seed: int, global_steps: int, prompt_ids: list[int], occ
 
 
 class HFRolloutServer:
-    """Serves one tiny causal LM with :class:`HFGenerator`; requests run one at a time in a worker thread.
+    """Serves one small causal LM with :class:`HFGenerator`; concurrent requests are generated as one batch.
+
+    verl's agent loop sends a step's requests concurrently. They wait in a queue until it stops growing for
+    ``batch_window_s`` (or holds ``rollout.max_num_seqs``), then run together through
+    :meth:`HFGenerator.generate_batch` in a worker thread, each with its own sampling parameters and seeded generator.
 
     A request without an explicit ``seed`` samples with :func:`request_seed` of the server seed, the global step, its
     prompt and the prompt's occurrence in this step, so a run's rollouts do not depend on the order in which
-    concurrent requests arrive (see :meth:`generate`).
+    concurrent requests arrive (see :meth:`generate`), nor on which requests share a batch (up to float rounding).
 
     Args:
         config: the rollout config (``actor_rollout_ref.rollout``): ``dtype``, ``seed``, ``prompt_length``,
             ``response_length``, ``max_model_len``, ``ignore_eos``.
         model_config: the model config (``actor_rollout_ref.model``); the weights come from its ``path``.
         replica_rank: rank of the replica; offsets the default sampling seed.
-        num_threads: torch intra-op threads of this process.
+        num_threads: torch intra-op threads of this process; None keeps torch's default (``OMP_NUM_THREADS``).
+        batch_window_s: how long the queue must stay unchanged before a batch starts.
     """
 
     def __init__(
@@ -84,9 +91,11 @@ class HFRolloutServer:
         config: RolloutConfig | DictConfig,
         model_config: HFModelConfig | DictConfig,
         replica_rank: int = 0,
-        num_threads: int = 1,
+        num_threads: int | None = None,
+        batch_window_s: float = 0.05,
     ):
-        torch.set_num_threads(num_threads)
+        if num_threads is not None:
+            torch.set_num_threads(num_threads)
         self.config: RolloutConfig = omega_conf_to_dataclass(config, dataclass_type=RolloutConfig)
         model_config = omega_conf_to_dataclass(model_config, dataclass_type=HFModelConfig)
         if self.config.dtype not in _DTYPES:
@@ -97,6 +106,9 @@ class HFRolloutServer:
         self._lock = asyncio.Lock()
         self.global_steps: int | None = None
         self._prompt_counts: Counter[bytes] = Counter()
+        self._batch_window_s = batch_window_s
+        self._queue: list[_Pending] = []
+        self._batcher: asyncio.Task | None = None
 
     async def generate(
         self,
@@ -136,16 +148,40 @@ class HFRolloutServer:
         if spec.max_tokens > room:
             spec = SamplingSpec.from_request({**params, "max_tokens": room}, default_max_tokens=room)
         seed = spec.seed if spec.seed is not None else self._default_seed(prompt_ids)
-        async with self._lock:
-            result = await asyncio.to_thread(
-                self.generator.generate, list(prompt_ids), spec, torch.Generator().manual_seed(seed)
-            )
+        pending = _Pending(list(prompt_ids), spec, seed, asyncio.get_running_loop().create_future())
+        self._queue.append(pending)
+        if self._batcher is None or self._batcher.done():
+            self._batcher = asyncio.create_task(self._run_batches())
+        result = await pending.future
         return TokenOutput(
             token_ids=result.token_ids,
             log_probs=result.log_probs,
             stop_reason="completed",
             extra_fields={"global_steps": self.global_steps},
         )
+
+    async def _run_batches(self) -> None:
+        """Generate queued requests in batches until the queue is empty."""
+        max_batch = max(1, self.config.max_num_seqs)
+        while self._queue:
+            size = -1
+            while size != len(self._queue) and len(self._queue) < max_batch:
+                size = len(self._queue)
+                await asyncio.sleep(self._batch_window_s)
+            batch, self._queue = self._queue[:max_batch], self._queue[max_batch:]
+            async with self._lock:
+                try:
+                    results = await asyncio.to_thread(
+                        self.generator.generate_batch, [p.prompt_ids for p in batch], [p.spec for p in batch],
+                        [torch.Generator().manual_seed(p.seed) for p in batch])
+                except Exception as error:  # every waiting request gets the error, the server keeps serving
+                    for pending in batch:
+                        if not pending.future.done():
+                            pending.future.set_exception(error)
+                    continue
+            for pending, result in zip(batch, results, strict=True):
+                if not pending.future.done():  # a cancelled request's future is already done
+                    pending.future.set_result(result)
 
     async def update_weights(self, named_tensors: list[tuple[str, torch.Tensor]]) -> int:
         """Load the trainer's weights (HF names); returns the number of tensors loaded."""
@@ -182,8 +218,9 @@ class HFRolloutServer:
         """No-op."""
 
     async def wait_for_requests_to_drain(self) -> None:
-        async with self._lock:
-            return None
+        """Return once every queued request has been generated."""
+        while self._batcher is not None and not self._batcher.done():
+            await asyncio.wait({self._batcher})
 
     async def abort_all_requests(self, reset_prefix_cache: bool = True, reject_request: bool = False) -> dict:
         """Nothing is aborted: a running request finishes (partial rollout is not supported)."""
@@ -197,6 +234,16 @@ class HFRolloutServer:
 
     async def stop_profile(self) -> None:
         """No-op."""
+
+
+@dataclass
+class _Pending:
+    """A queued request and the future its ``generate`` call awaits."""
+
+    prompt_ids: list[int]
+    spec: SamplingSpec
+    seed: int
+    future: asyncio.Future
 
 
 class HFRolloutReplica(RolloutReplica):
