@@ -8,9 +8,11 @@ config validation reads each model's config.json and tokenizer. Each script's ov
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -20,8 +22,15 @@ from omegaconf import OmegaConf
 
 from recipe.asyppo.config import AsyPPOConfigError
 from recipe.asyppo.cost.__main__ import DEFAULTS as COST_DEFAULTS
+from recipe.asyppo.cost.facts import FACTS_DIR
 from recipe.asyppo.scripts.build_val_set import build_val_set
-from recipe.asyppo.scripts.check_config import composed_and_validated
+from recipe.asyppo.scripts.check_config import (
+    compose,
+    composed_and_validated,
+    critic_budget_warnings,
+    logger_warnings,
+    memory_report,
+)
 from recipe.asyppo.scripts.smoke_report import report, summarize
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[2] / "recipe" / "asyppo" / "scripts"
@@ -44,9 +53,11 @@ def model_root(tiny_models, tmp_path_factory) -> Path:
 
 
 def script_env(model_root: Path, **settings: str) -> dict[str, str]:
-    """The environment the scripts run in: tiny models, a fixed data dir, no Ray cluster, and ``settings``."""
+    """The environment the scripts run in: tiny models, a fixed data dir, no Ray cluster, sdpa attention (no
+    flash-attn on a CPU machine), and ``settings``."""
     keep = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "PYTHONPATH", "LANG")}
-    return {**keep, "MODEL_ROOT": str(model_root), "DATA_DIR": "/data/asyppo", "RAY_ADDRESS": "", **settings}
+    return {**keep, "MODEL_ROOT": str(model_root), "DATA_DIR": "/data/asyppo", "RAY_ADDRESS": "",
+            "ATTN_IMPLEMENTATION": "sdpa", **settings}
 
 
 def run_script(script: str, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -230,7 +241,10 @@ def test_gpu_smoke_runs_asyppo_and_ppo_through_the_launch_scripts_with_valid_con
         for algorithm in ("asyppo", "ppo")
     }
     assert configs["asyppo"]["trainer.n_gpus_per_node"] * configs["asyppo"]["trainer.nnodes"] == 1
-    assert configs["asyppo"]["trainer.total_training_steps"] == 4
+    assert configs["asyppo"]["trainer.total_training_steps"] == 3
+    assert configs["asyppo"]["actor_rollout_ref.rollout.enforce_eager"] is True  # no CUDA graphs, no compile
+    assert configs["asyppo"]["ray_kwargs.ray_init.runtime_env.env_vars.VLLM_DISABLE_COMPILE_CACHE"] == "1"
+    assert configs["ppo"]["critic.model.override_config.attn_implementation"] == "sdpa"  # no flash-attn here
     run_keys = {"trainer.default_local_dir", "ray_kwargs.ray_init.runtime_env.env_vars.VERL_FILE_LOGGER_PATH"}
     assert differing_keys(configs["asyppo"], configs["ppo"]) == {
         "asyppo.enable", "trainer.v1.trainer_mode", "critic.model.path"} | NAME_KEYS | run_keys
@@ -272,6 +286,10 @@ def test_smoke_report_prints_measured_ratios_and_the_cost_model_error(tmp_path):
     assert "| training peak, torch allocator (GiB) | 22.00 | 27.50 | 0.80 |" in text
     assert "AsyPPO: cost model vs torch allocator peak +10% (within 20%)" in text
     assert "PPO: cost model vs torch allocator peak -20% (within 20%)" in text
+    text = report(asyppo, ppo, predicted=(24.2, 22.0), rollout=(60.0, 75.0),
+                  eval_timing={"engine_start_s": 20.0, "eval_s": 3.5, "problems": 8, "samples": 16})
+    assert "| cost model rollout phase: states + vLLM share + contexts (GiB) | 60.00 | 75.00 | 0.80 |" in text
+    assert "vLLM evaluation (eager): engine start 20.0 s, 16 samples of 8 problems in 3.5 s" in text
 
 
 def fake_command(directory: Path, name: str) -> Path:
@@ -302,7 +320,135 @@ def test_multi_node_launch_submits_a_ray_job_that_ships_the_repo(model_root, tmp
     assert argv[:4] == ["job", "submit", "--address", "http://head:8265"]
     runtime_env = json.loads(argv[argv.index("--runtime-env-json") + 1])
     assert runtime_env["working_dir"] == str(SCRIPTS_DIR.parents[2])
-    assert runtime_env["env_vars"] == {"VERL_USE_EXTERNAL_MODULES": "recipe.asyppo.trainer"}
+    # sdpa critics load through the attention plugin on every node
+    assert runtime_env["env_vars"] == {
+        "VERL_USE_EXTERNAL_MODULES": "recipe.asyppo.trainer,recipe.asyppo.attention_plugin"}
     entry = argv[argv.index("--") + 1:]
     assert entry[:3] == ["python3", "-m", "recipe.asyppo.main_asyppo"]
     assert "trainer.nnodes=2" in entry
+
+
+# --------------------------------------------------------------------------------------- GPU readiness (issue 10)
+def test_attention_implementation_reaches_actor_and_critic_and_sdpa_turns_remove_padding_off(resolved, model_root):
+    config = resolved["run_qwen3_8b_asyppo.sh"]
+    assert config["actor_rollout_ref.model.override_config.attn_implementation"] == "sdpa"
+    assert config["critic.model.override_config.attn_implementation"] == "sdpa"
+    assert config["actor_rollout_ref.model.use_remove_padding"] is False
+    assert config["critic.model.use_remove_padding"] is False
+    flash = overrides_of("run_qwen3_8b_asyppo.sh", script_env(model_root, ATTN_IMPLEMENTATION="flash_attention_2"))
+    assert "++critic.model.override_config.attn_implementation=flash_attention_2" in flash
+    assert "critic.model.use_remove_padding=true" in flash
+
+
+def test_dry_run_names_the_attention_key_when_flash_attn_does_not_import(model_root):
+    pytest.importorskip("torch")
+    if importlib.util.find_spec("flash_attn") is not None:
+        pytest.skip("flash-attn is installed here")
+    overrides = overrides_of("run_qwen3_4b_asyppo.sh", script_env(model_root, ATTN_IMPLEMENTATION=""))  # default
+    with pytest.raises(ValueError, match=r"actor_rollout_ref\.model\.override_config\.attn_implementation="
+                                         r"flash_attention_2 needs the 'flash_attn' package"):
+        composed_and_validated(overrides)
+
+
+def test_unknown_attention_implementation_is_rejected_naming_the_key(model_root):
+    overrides = overrides_of("run_qwen3_4b_ppo.sh", script_env(model_root))
+    with pytest.raises(ValueError, match=r"critic\.model\.override_config\.attn_implementation='flash' is not one"):
+        composed_and_validated([*overrides, "critic.model.override_config.attn_implementation=flash"])
+
+
+def test_critic_token_budget_is_the_key_verls_v1_trainer_reads(resolved):
+    from verl.utils.config import omega_conf_to_dataclass
+
+    config = resolved["run_qwen3_8b_ppo.sh"]
+    assert config["critic.ppo_infer_max_token_len_per_gpu"] == config["critic.ppo_max_token_len_per_gpu"] == 36864
+    critic = omega_conf_to_dataclass(composed_critic(config))
+    assert critic.ppo_infer_max_token_len_per_gpu == 36864  # what trainer_base copies into the critic engine
+
+
+def composed_critic(flat: dict[str, object]):
+    """The ``critic`` section of a flattened resolved config, nested again."""
+    tree: dict = {}
+    for key, value in flat.items():
+        if key.startswith("critic."):
+            node = tree
+            *parents, leaf = key.removeprefix("critic.").split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = value
+    return OmegaConf.create(tree)
+
+
+def test_dry_run_warns_when_the_critic_budget_key_is_one_verl_ignores(model_root):
+    overrides = overrides_of("run_qwen3_4b_asyppo.sh", script_env(model_root))
+    config = composed_and_validated([*overrides, "critic.ppo_infer_max_token_len_per_gpu=4096"])
+    (warning,) = critic_budget_warnings(config)
+    assert "critic.ppo_max_token_len_per_gpu=36864 has no effect" in warning
+    assert not critic_budget_warnings(composed_and_validated(overrides))
+
+
+def test_loggers_default_to_console_and_tensorboard_and_add_wandb_with_a_key(model_root):
+    assert "trainer.logger=[console,tensorboard]" in overrides_of("run_qwen3_4b_ppo.sh", script_env(model_root))
+    with_key = overrides_of("run_qwen3_4b_ppo.sh", script_env(model_root, WANDB_API_KEY="k"))
+    assert "trainer.logger=[console,tensorboard,wandb]" in with_key
+    chosen = overrides_of("run_qwen3_4b_ppo.sh", script_env(model_root, LOGGER="[console,file]"))
+    assert "trainer.logger=[console,file]" in chosen
+
+
+def test_dry_run_warns_about_wandb_without_a_key(model_root, tmp_path, monkeypatch):
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc from `wandb login`
+    config = composed_and_validated(overrides_of("run_qwen3_4b_ppo.sh", script_env(model_root,
+                                                                                   LOGGER="[console,wandb]")))
+    (warning,) = logger_warnings(config)
+    assert "includes wandb but no W&B key is set" in warning
+    monkeypatch.setenv("WANDB_API_KEY", "k")
+    assert logger_warnings(config) == []
+
+
+@pytest.fixture(scope="module")
+def qwen3_shaped_root(tmp_path_factory) -> Path:
+    """Model directories holding only the shipped Qwen3 config.json files (enough for the cost model)."""
+    root = tmp_path_factory.mktemp("qwen3_configs")
+    for stem in ("Qwen3-1.7B", "Qwen3-8B"):
+        (root / f"{stem}-Base").mkdir()
+        (root / f"{stem}-Base" / "config.json").write_text((FACTS_DIR / f"{stem}.json").read_text())
+    return root
+
+
+def composed(script: str, env: dict[str, str]):
+    config = compose(overrides_of(script, env))
+    OmegaConf.resolve(config)
+    return config
+
+
+def test_memory_headroom_of_the_8b_runs_on_80gb_cards(qwen3_shaped_root, monkeypatch):
+    # 8 GPUs of 79.6 GiB, vLLM at 0.5: symmetric PPO keeps 8.2B actor + 8.2B critic states (16 B/param / 8 GPUs)
+    # resident while vLLM takes 39.8 GiB, leaving about 10.6% free; AsyPPO's 2x 1.7B critics leave about 20%
+    monkeypatch.setenv("GPU_MEMORY_GIB", "79.6")
+    env = script_env(qwen3_shaped_root)
+    ppo_line, ppo_warnings = memory_report(composed("run_qwen3_8b_ppo.sh", env))
+    asyppo_line, _ = memory_report(composed("run_qwen3_8b_asyppo.sh", env))
+    assert "10.6% free" in ppo_line and ppo_warnings == []
+    assert "20.3% free" in asyppo_line
+    # with vLLM at 0.6 of the card the PPO baseline no longer leaves 10% free
+    _, warnings = memory_report(composed("run_qwen3_8b_ppo.sh", {**env, "ROLLOUT_GPU_MEMORY_UTILIZATION": "0.6"}))
+    assert len(warnings) == 1 and "leaves 0.6% of a 79.6 GiB GPU free" in warnings[0]
+
+
+def test_ray_job_ships_the_repo_without_runs_smoke_dirs_models_or_weights(model_root, tmp_path):
+    from ray._private.runtime_env.packaging import create_package
+
+    argv = fake_run("run_qwen3_14b_asyppo_1.7b.sh", model_root, tmp_path, "ray", RAY_ADDRESS="http://head:8265")
+    excludes = json.loads(argv[argv.index("--runtime-env-json") + 1])["excludes"]
+    tree = tmp_path / "repo"
+    for path in ("recipe/asyppo/trainer.py", "recipe/asyppo/scripts/gpu_smoke.sh", "rewards/verl_reward.py",
+                 "runs/a/metrics.jsonl", "gpu_smoke_run/models/actor/model.safetensors", "checkpoints/x/opt.pt",
+                 "models/Qwen3-8B-Base/config.json", "tensorboard_log/p/e/events", "wandb/run/files",
+                 "outputs/o.txt", ".git/HEAD", "data/critic.bin"):
+        (tree / path).parent.mkdir(parents=True, exist_ok=True)
+        (tree / path).write_text("x")
+    create_package(str(tree), tmp_path / "pkg.zip", include_gitignore=False, excludes=excludes)
+    with zipfile.ZipFile(tmp_path / "pkg.zip") as package:
+        shipped = sorted(name for name in package.namelist() if not name.endswith("/"))
+    assert shipped == ["recipe/asyppo/scripts/gpu_smoke.sh", "recipe/asyppo/trainer.py", "rewards/verl_reward.py"]

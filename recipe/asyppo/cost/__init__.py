@@ -6,22 +6,26 @@ Run ``python -m recipe.asyppo.cost --actor Qwen3-8B --critics 2x Qwen3-1.7B --gp
 
 from recipe.asyppo.cost.facts import ModelFacts, known_models, load_facts
 from recipe.asyppo.cost.model import (
+    Card,
     Setup,
     StepShape,
     activation_bytes_per_token,
     critic_memory_per_gpu,
     flops_per_step,
+    headroom,
     memory_per_gpu,
     param_count,
 )
 
 __all__ = [
+    "Card",
     "ModelFacts",
     "Setup",
     "StepShape",
     "activation_bytes_per_token",
     "critic_memory_per_gpu",
     "flops_per_step",
+    "headroom",
     "known_models",
     "load_facts",
     "memory_per_gpu",

@@ -16,7 +16,7 @@ import re
 import sys
 
 from recipe.asyppo.cost.facts import ModelFacts, known_models, load_facts
-from recipe.asyppo.cost.model import Setup, StepShape
+from recipe.asyppo.cost.model import CARD_80GB_GIB, Card, Setup, StepShape
 from recipe.asyppo.cost.table import costs, render_markdown
 
 DEFAULTS = {
@@ -28,6 +28,8 @@ DEFAULTS = {
     "actor_tokens_per_gpu": 18432,
     "critic_tokens_per_gpu": 36864,
     "ppo_epochs": 1,
+    "gpu_memory_gib": CARD_80GB_GIB,
+    "rollout_memory_fraction": 0.5,
 }
 
 ASSUMPTIONS = """\
@@ -35,8 +37,10 @@ Assumptions (details: recipe/asyppo/cost/model.py):
 - memory per GPU, training phase: trainable models 16 B/param (fp32 weights + fp32 grads + AdamW m, v fp32), reference
   4 B/param, all FSDP-sharded over every GPU and resident; activations for one micro-batch of the token budget: bf16,
   full gradient checkpointing, FlashAttention, LM head fp32 logits + grad (8 B x vocab per token), or the AdamW step's
-  4 B/param buffer if larger; rollout engine asleep during training; CUDA context, fragmentation and FSDP's unsharded
-  layer not counted.
+  4 B/param buffer if larger; rollout engine asleep during training; fragmentation and FSDP's unsharded layer not
+  counted.
+- headroom: during rollout the training states stay on the GPU (no offload) and vLLM takes
+  gpu_memory_utilization of the card; during training vLLM is asleep; both phases add 2 GiB of CUDA contexts.
 - FLOPs: 6*N*tokens per training pass (x ppo_epochs; an AsyPPO critic trains on its 1/M shard), 2*N*tokens per
   forward-only pass (old log-probs, reference, every critic's value pass over all tokens), rollout 2*N_actor*tokens;
   no attention-score FLOPs, no checkpoint recompute.
@@ -87,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--actor-tokens-per-gpu", type=int, default=DEFAULTS["actor_tokens_per_gpu"])
     parser.add_argument("--critic-tokens-per-gpu", type=int, default=DEFAULTS["critic_tokens_per_gpu"])
     parser.add_argument("--use-ref", action="store_true", help="a reference policy is loaded (KL loss/penalty)")
+    parser.add_argument("--gpu-memory-gib", type=float, default=DEFAULTS["gpu_memory_gib"],
+                        help="memory of one GPU in GiB (default: an 80 GB H100)")
+    parser.add_argument("--rollout-memory-fraction", type=float, default=DEFAULTS["rollout_memory_fraction"],
+                        help="vLLM's gpu_memory_utilization (default: the launch scripts')")
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
     return parser
 
@@ -103,6 +111,8 @@ def _check_positive(args: argparse.Namespace) -> None:
 def setups_from_args(args: argparse.Namespace) -> tuple[list[Setup], StepShape]:
     """The AsyPPO, PPO and GRPO setups and the step shape the arguments describe."""
     _check_positive(args)
+    if not 0.0 < args.rollout_memory_fraction < 1.0:
+        raise ValueError(f"--rollout-memory-fraction must be in (0, 1), got {args.rollout_memory_fraction}")
     actor: ModelFacts = load_facts(args.actor)
     critics = tuple(load_facts(name) for name in parse_critics(args.critics))
     ppo_critic = load_facts(args.ppo_critic or args.actor)
@@ -132,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    card = Card(memory_gib=args.gpu_memory_gib, rollout_fraction=args.rollout_memory_fraction)
     if args.format == "json":
-        print(json.dumps({setup.name: costs(setup, shape) for setup in setups}, indent=2))
+        print(json.dumps({setup.name: costs(setup, shape, card) for setup in setups}, indent=2))
         return 0
     critic_names = ", ".join(critic.name for critic in setups[0].critics)
     print(
@@ -141,9 +152,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{shape.gpus} GPUs; {shape.prompts} prompts x {shape.group_size} responses, mean {shape.prompt_len}+"
         f"{shape.response_len} tokens ({shape.tokens:,} tokens/step); token budget/GPU actor "
         f"{shape.actor_tokens_per_gpu}, critic {shape.critic_tokens_per_gpu}; ppo_epochs {shape.ppo_epochs}; "
-        f"reference policy {'on' if shape.use_ref else 'off'}\n"
+        f"reference policy {'on' if shape.use_ref else 'off'}; {card.memory_gib:g} GiB per GPU, vLLM "
+        f"gpu_memory_utilization {card.rollout_fraction:g}\n"
     )
-    print(render_markdown(setups, shape))
+    print(render_markdown(setups, shape, card))
     print()
     print(ASSUMPTIONS)
     return 0

@@ -21,6 +21,15 @@ Memory (bytes, per GPU, training phase):
       ``free_cache_engine``), FSDP's transient unsharded layer, allocator fragmentation, CUDA context (roughly
       1-3 GiB per GPU in practice).
 
+Headroom on one GPU (:func:`headroom`), for the colocated run the launch scripts start (actor, critics and vLLM on
+every GPU, no parameter or optimizer offload):
+    * rollout phase: the training states stay resident (``actor_states + critic_states + ref_weights``) while the
+      awake vLLM engine takes ``gpu_memory_utilization`` of the card (vLLM sizes its weights, activations and KV cache
+      to that share of the total), plus ``Card.other_gib`` (CUDA contexts of the training and vLLM processes);
+    * training phase: the training peak above plus ``other_gib`` (vLLM asleep: weights offloaded to CPU, KV cache
+      freed, verl's ``free_cache_engine``);
+    * free: the card minus the larger of the two, as a fraction of the card.
+
 FLOPs per step (T = sequences x (prompt + response) tokens; N = parameters):
     * training pass: ``6 * N * T`` (forward + backward), times ``ppo_epochs``; a critic in AsyPPO trains on its shard
       only (``T / M`` tokens). Gradient-checkpoint recompute (+``2 * N * T``) and attention-score FLOPs are not
@@ -41,6 +50,8 @@ TRAIN_STATE_BYTES = 16
 REF_STATE_BYTES = 4
 OPTIMIZER_TEMP_BYTES = 4
 GIB = 1024**3
+CARD_80GB_GIB = 79.6  # total memory torch reports for an H100 80GB (an A100 80GB reports 79.2)
+OTHER_GIB = 2.0  # CUDA contexts of the training process and the vLLM worker, vLLM's residue while asleep
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,21 @@ class StepShape:
     def tokens(self) -> int:
         """Prompt plus response tokens of all sequences in one step."""
         return self.prompts * self.group_size * (self.prompt_len + self.response_len)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One GPU and the share of it the rollout engine takes.
+
+    Attributes:
+        memory_gib: total memory of the card (GiB, as ``torch.cuda.get_device_properties`` reports it).
+        rollout_fraction: vLLM's ``gpu_memory_utilization`` (``actor_rollout_ref.rollout.gpu_memory_utilization``).
+        other_gib: memory outside the model: CUDA contexts, vLLM's residue while asleep.
+    """
+
+    memory_gib: float = CARD_80GB_GIB
+    rollout_fraction: float = 0.5
+    other_gib: float = OTHER_GIB
 
 
 @dataclass(frozen=True)
@@ -153,6 +179,22 @@ def memory_per_gpu(setup: Setup, shape: StepShape) -> dict[str, float]:
         + max(memory["actor_activations"], memory["critic_activations"], memory["optimizer_transient"])
     )
     return memory
+
+
+def headroom(setup: Setup, shape: StepShape, card: Card) -> dict[str, float]:
+    """Memory in use on one GPU in the rollout and training phases of a step and the share of the card left free.
+
+    Returns:
+        ``card``, ``rollout_phase``, ``training_phase`` (bytes) and ``free_fraction`` (the card minus the larger
+        phase, over the card; negative when the estimate does not fit).
+    """
+    memory = memory_per_gpu(setup, shape)
+    total = card.memory_gib * GIB
+    resident = memory["actor_states"] + memory["critic_states"] + memory["ref_weights"]
+    rollout = resident + card.rollout_fraction * total + card.other_gib * GIB
+    training = memory["peak"] + card.other_gib * GIB
+    return {"card": total, "rollout_phase": rollout, "training_phase": training,
+            "free_fraction": (total - max(rollout, training)) / total}
 
 
 def critic_memory_per_gpu(setup: Setup, shape: StepShape) -> dict[str, float]:

@@ -31,8 +31,22 @@ ASYPPO_REPO_ROOT="$(cd "${ASYPPO_SCRIPTS_DIR}/../../.." && pwd)"
 : "${RAY_ADDRESS:=}"
 : "${PROJECT_NAME:=asyppo}"
 : "${EXPERIMENT_NAME:=}"                # empty: default_experiment_name below
-: "${LOGGER:=[console,wandb]}"
+# Experiment loggers (verl's trainer.logger): console and TensorBoard (./tensorboard_log/PROJECT/EXPERIMENT, or
+# $TENSORBOARD_DIR), plus Weights & Biases only when WANDB_API_KEY is set: without a key, wandb.init stops the run
+# after vLLM and the workers are up. Set LOGGER yourself for anything else, e.g. LOGGER='[console,wandb]' after
+# `wandb login`, or '[console,file]' for verl's JSONL file logger.
+_default_logger() { if [[ -n "${WANDB_API_KEY:-}" ]]; then echo "[console,tensorboard,wandb]"; else
+  echo "[console,tensorboard]"; fi; }
+: "${LOGGER:=$(_default_logger)}"
 : "${SEED:=42}"                         # OUR CHOICE
+# Attention of actor and critics: flash_attention_2 (verl's default; needs flash-attn, a source build, see the
+# recipe README) or sdpa (plain torch). Remove-padding packs each micro-batch into one sequence, which only
+# flash-attn's varlen kernels attend per sequence; with sdpa it would attend over the whole packed micro-batch, so it
+# is off unless set.
+: "${ATTN_IMPLEMENTATION:=flash_attention_2}"  # OUR CHOICE (verl's default)
+if [[ -z "${USE_REMOVE_PADDING:-}" ]]; then
+  if [[ "${ATTN_IMPLEMENTATION}" == flash_attention_* ]]; then USE_REMOVE_PADDING=true; else USE_REMOVE_PADDING=false; fi
+fi
 
 # ---- data and rollout ---------------------------------------------------------------------------------------------
 : "${TRAIN_BATCH_SIZE:=128}"            # OUR CHOICE: prompts per step
@@ -149,7 +163,8 @@ build_overrides() {
     "data.seed=${SEED}"
     # actor
     "actor_rollout_ref.model.path=${ACTOR_MODEL}"
-    "actor_rollout_ref.model.use_remove_padding=true"
+    "++actor_rollout_ref.model.override_config.attn_implementation=${ATTN_IMPLEMENTATION}"
+    "actor_rollout_ref.model.use_remove_padding=${USE_REMOVE_PADDING}"
     "actor_rollout_ref.model.enable_gradient_checkpointing=true"
     "actor_rollout_ref.actor.optim.lr=${ACTOR_LR}"
     "actor_rollout_ref.actor.ppo_mini_batch_size=${PPO_MINI_BATCH_SIZE}"
@@ -174,8 +189,11 @@ build_overrides() {
     "actor_rollout_ref.rollout.val_kwargs.top_p=${VAL_TOP_P}"
     # critic(s); unused by GRPO
     "critic.optim.lr=${CRITIC_LR}"
+    # verl's V1 trainer sizes the critics' training and inference micro-batches by the infer key; both are set
     "critic.ppo_max_token_len_per_gpu=${CRITIC_TOKENS_PER_GPU}"
-    "critic.model.use_remove_padding=true"
+    "++critic.ppo_infer_max_token_len_per_gpu=${CRITIC_TOKENS_PER_GPU}"
+    "++critic.model.override_config.attn_implementation=${ATTN_IMPLEMENTATION}"
+    "critic.model.use_remove_padding=${USE_REMOVE_PADDING}"
     "critic.model.enable_gradient_checkpointing=true"
     # advantage
     "algorithm.gamma=${GAMMA}"
@@ -202,6 +220,17 @@ build_overrides() {
   )
 }
 
+# What `ray job submit` leaves out of the shipped working directory (gitignore patterns; Ray refuses packages over
+# 512 MiB): version control, run outputs (checkpoints, logs, smoke-test work dirs), model directories and weight files.
+RAY_JOB_EXCLUDES=(.git checkpoints outputs runs gpu_smoke_run tensorboard_log wandb models build "*.egg-info"
+  __pycache__ .pytest_cache .hypothesis "*.safetensors" "*.bin" "*.pt" "*.pth" "*.gguf")
+
+ray_job_excludes_json() {
+  local json="" pattern
+  for pattern in "${RAY_JOB_EXCLUDES[@]}"; do json+="${json:+, }\"${pattern}\""; done
+  echo "[${json}]"
+}
+
 # launch [--dry-run | --print-overrides] [hydra overrides...]: needs use_actor, ALGORITHM, and for asyppo
 # CRITIC_MODEL; EXPERIMENT_NAME (optional) replaces default_experiment_name.
 launch() {
@@ -226,12 +255,16 @@ launch() {
       (cd "${ASYPPO_REPO_ROOT}" && python3 -m recipe.asyppo.scripts.check_config "${OVERRIDES[@]}") ;;
     run)
       if [[ -n "${RAY_ADDRESS}" ]]; then
-        # working_dir ships the repo to every node; the entry point registers the AsyPPO trainer through
-        # VERL_USE_EXTERNAL_MODULES in its own process only, so the job-wide env carries it to other nodes.
+        # working_dir ships the repo to every node; the entry point registers the AsyPPO trainer (and, for critics
+        # off flash-attention, the critic loader) through VERL_USE_EXTERNAL_MODULES in its own process only, so the
+        # job-wide env carries them to other nodes.
+        local modules=()
+        [[ "${ALGORITHM}" == asyppo ]] && modules+=(recipe.asyppo.trainer)
+        [[ "${ATTN_IMPLEMENTATION}" != flash_attention_2 ]] && modules+=(recipe.asyppo.attention_plugin)
         local env_vars="{}"
-        [[ "${ALGORITHM}" == asyppo ]] && env_vars='{"VERL_USE_EXTERNAL_MODULES": "recipe.asyppo.trainer"}'
+        (( ${#modules[@]} )) && env_vars="{\"VERL_USE_EXTERNAL_MODULES\": \"$(IFS=,; echo "${modules[*]}")\"}"
         ray job submit --address "${RAY_ADDRESS}" \
-          --runtime-env-json "{\"working_dir\": \"${ASYPPO_REPO_ROOT}\", \"excludes\": [\".git\", \"checkpoints\", \"outputs\"], \"env_vars\": ${env_vars}}" \
+          --runtime-env-json "{\"working_dir\": \"${ASYPPO_REPO_ROOT}\", \"excludes\": $(ray_job_excludes_json), \"env_vars\": ${env_vars}}" \
           -- python3 -m recipe.asyppo.main_asyppo "${OVERRIDES[@]}"
       elif [[ "${NNODES}" -gt 1 ]]; then
         echo "NNODES=${NNODES} needs a Ray cluster: start one and set RAY_ADDRESS=http://HEAD:8265" >&2

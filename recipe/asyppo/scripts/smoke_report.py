@@ -1,14 +1,18 @@
 """Compare measured step time and peak memory of two runs (AsyPPO vs symmetric PPO) with the cost model's prediction.
 
 ``python -m recipe.asyppo.scripts.smoke_report --asyppo RUN_DIR --ppo RUN_DIR --actor DIR --critics 2x DIR
---tokens-per-gpu A C``, where each run directory holds ``metrics.jsonl`` (verl's ``file`` logger: one
-``{"step": s, "data": {...}}`` per line) and optionally ``gpu_memory_mib.txt`` (``nvidia-smi`` samples, one MiB
-number per line). ``gpu_smoke.sh`` writes both.
+--tokens-per-gpu A C [--gpu-memory-gib G --rollout-memory-fraction F] [--eval DIR]``, where each run directory holds
+``metrics.jsonl`` (verl's ``file`` logger: one ``{"step": s, "data": {...}}`` per line) and optionally
+``gpu_memory_mib.txt`` (``nvidia-smi`` samples, one MiB number per line). ``gpu_smoke.sh`` writes both. The token
+budgets are the runs' ``actor.ppo_max_token_len_per_gpu`` and ``critic.ppo_infer_max_token_len_per_gpu`` (the one
+verl's V1 trainer sizes the critics' micro-batches by; the launch scripts set both critic keys to it).
 
 Measured per run: median ``timing_s/step`` over steps after the first (warm-up), the largest
 ``*max_memory_allocated_gb`` any training worker logged (torch allocator peak of the colocated training process, in
 GiB), and the largest device memory ``nvidia-smi`` saw (includes the vLLM server and CUDA contexts). Predicted: the
-cost model's peak training memory for the same models and the run's mean prompt/response lengths.
+cost model's peak training memory for the same models and the run's mean prompt/response lengths and, with the card
+size, its rollout-phase estimate (training states + vLLM's share + CUDA contexts), to hold against the device peak.
+``--eval`` adds the timing of the smoke test's vLLM evaluation (``smoke_eval``'s ``timing.json``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 
 from recipe.asyppo.cost.__main__ import parse_critics
 from recipe.asyppo.cost.facts import load_facts
-from recipe.asyppo.cost.model import GIB, Setup, StepShape, memory_per_gpu
+from recipe.asyppo.cost.model import GIB, Card, Setup, StepShape, headroom, memory_per_gpu
 
 MEMORY_SUFFIX = "max_memory_allocated_gb"
 TOLERANCE = 0.2
@@ -94,17 +98,29 @@ def summarize(run_dir: Path) -> RunSummary:
     )
 
 
+def run_shape(run: RunSummary, prompts: int, group_size: int, tokens_per_gpu: tuple[int, int]) -> StepShape:
+    """The cost model's step shape of a one-GPU smoke run at its mean lengths."""
+    return StepShape(prompts=prompts, group_size=group_size, prompt_len=round(run.prompt_len),
+                     response_len=round(run.response_len), gpus=1, actor_tokens_per_gpu=tokens_per_gpu[0],
+                     critic_tokens_per_gpu=tokens_per_gpu[1])
+
+
 def predicted_peak_gib(setup: Setup, run: RunSummary, prompts: int, group_size: int,
                        tokens_per_gpu: tuple[int, int]) -> float:
     """The cost model's peak training memory (GiB, one GPU) for ``setup`` at the run's mean lengths."""
-    shape = StepShape(prompts=prompts, group_size=group_size, prompt_len=round(run.prompt_len),
-                      response_len=round(run.response_len), gpus=1, actor_tokens_per_gpu=tokens_per_gpu[0],
-                      critic_tokens_per_gpu=tokens_per_gpu[1])
-    return memory_per_gpu(setup, shape)["peak"] / GIB
+    return memory_per_gpu(setup, run_shape(run, prompts, group_size, tokens_per_gpu))["peak"] / GIB
 
 
-def report(asyppo: RunSummary, ppo: RunSummary, predicted: tuple[float, float]) -> str:
-    """A markdown table of both runs, their ratio, and the prediction's relative error."""
+def predicted_rollout_gib(setup: Setup, run: RunSummary, prompts: int, group_size: int,
+                          tokens_per_gpu: tuple[int, int], card: Card) -> float:
+    """The cost model's rollout-phase memory (GiB, one GPU): training states + vLLM's share + CUDA contexts."""
+    return headroom(setup, run_shape(run, prompts, group_size, tokens_per_gpu), card)["rollout_phase"] / GIB
+
+
+def report(asyppo: RunSummary, ppo: RunSummary, predicted: tuple[float, float],
+           rollout: tuple[float, float] | None = None, eval_timing: dict | None = None) -> str:
+    """A markdown table of both runs, their ratio, and the prediction's relative error; with ``rollout``, the cost
+    model's rollout-phase estimate next to the device peak; with ``eval_timing``, the vLLM evaluation's times."""
     def ratio(a: float | None, b: float | None) -> str:
         return f"{a / b:.2f}" if a is not None and b else "-"
 
@@ -122,12 +138,19 @@ def report(asyppo: RunSummary, ppo: RunSummary, predicted: tuple[float, float]) 
         ("cost model peak training memory (GiB)", fmt(predicted[0]), fmt(predicted[1]),
          ratio(predicted[0], predicted[1])),
     ]
+    if rollout is not None:
+        rows.append(("cost model rollout phase: states + vLLM share + contexts (GiB)", fmt(rollout[0]),
+                     fmt(rollout[1]), ratio(rollout[0], rollout[1])))
     lines = ["| quantity | AsyPPO | PPO | AsyPPO/PPO |", "|---|---|---|---|"]
     lines += [f"| {' | '.join(row)} |" for row in rows]
     for name, run, guess in (("AsyPPO", asyppo, predicted[0]), ("PPO", ppo, predicted[1])):
         error = guess / run.train_peak_gib - 1.0
         verdict = "within" if abs(error) <= TOLERANCE else "OUTSIDE"
         lines.append(f"\n{name}: cost model vs torch allocator peak {error:+.0%} ({verdict} {TOLERANCE:.0%})")
+    if eval_timing is not None:
+        lines.append(f"\nvLLM evaluation (eager): engine start {eval_timing['engine_start_s']:.1f} s, "
+                     f"{eval_timing['samples']} samples of {eval_timing['problems']} problems in "
+                     f"{eval_timing['eval_s']:.1f} s")
     return "\n".join(lines)
 
 
@@ -140,7 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--critics", nargs="+", required=True, help="AsyPPO critics, e.g. '2x DIR'")
     parser.add_argument("--prompts", type=int, required=True, help="prompts per step")
     parser.add_argument("--group-size", type=int, required=True, help="responses per prompt")
-    parser.add_argument("--tokens-per-gpu", type=int, nargs=2, required=True, metavar=("ACTOR", "CRITIC"))
+    parser.add_argument("--tokens-per-gpu", type=int, nargs=2, required=True, metavar=("ACTOR", "CRITIC"),
+                        help="actor.ppo_max_token_len_per_gpu, critic.ppo_infer_max_token_len_per_gpu")
+    parser.add_argument("--gpu-memory-gib", type=float, help="the GPU's memory (adds the rollout-phase estimate)")
+    parser.add_argument("--rollout-memory-fraction", type=float, default=0.5, help="vLLM gpu_memory_utilization")
+    parser.add_argument("--eval", type=Path, help="smoke_eval output directory (timing.json)")
     args = parser.parse_args(argv)
     try:
         runs = summarize(args.asyppo), summarize(args.ppo)
@@ -153,7 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     tokens = tuple(args.tokens_per_gpu)
     predicted = tuple(predicted_peak_gib(setup, run, args.prompts, args.group_size, tokens)
                       for setup, run in zip(setups, runs, strict=True))
-    print(report(runs[0], runs[1], predicted))
+    rollout = None
+    if args.gpu_memory_gib:
+        card = Card(memory_gib=args.gpu_memory_gib, rollout_fraction=args.rollout_memory_fraction)
+        rollout = tuple(predicted_rollout_gib(setup, run, args.prompts, args.group_size, tokens, card)
+                        for setup, run in zip(setups, runs, strict=True))
+    eval_timing = json.loads((args.eval / "timing.json").read_text()) if args.eval else None
+    print(report(runs[0], runs[1], predicted, rollout, eval_timing))
     return 0
 
 
