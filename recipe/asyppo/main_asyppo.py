@@ -16,12 +16,14 @@ import os
 import hydra
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from recipe.asyppo import attention
 from recipe.asyppo.config import AsyPPOConfig, check_against_trainer
 
 logger = logging.getLogger(__name__)
 
 TRAINER_MODE = "asyppo"
 TRAINER_MODULE = "recipe.asyppo.trainer"
+ATTENTION_PLUGIN = "recipe.asyppo.attention_plugin"
 REWARD_MODULE = "rewards.verl_reward"
 EXTERNAL_MODULES_ENV = "VERL_USE_EXTERNAL_MODULES"
 
@@ -55,6 +57,10 @@ def add_external_module(config: DictConfig, module: str) -> None:
 def prepare_config(config: DictConfig) -> AsyPPOConfig:
     """Fill in defaults that need the installed project and select the trainer; return the parsed ``asyppo:``.
 
+    When the critics are configured with another attention implementation than flash-attention 2
+    (``critic.model.override_config.attn_implementation``), every Ray process also imports
+    :mod:`recipe.asyppo.attention_plugin`, so that verl's value-model loader honours it.
+
     Raises:
         AsyPPOConfigError: a bad ``asyppo.*`` value or one that conflicts with the verl settings.
     """
@@ -71,6 +77,8 @@ def prepare_config(config: DictConfig) -> AsyPPOConfig:
     if asyppo.enable:
         add_external_module(config, TRAINER_MODULE)
         importlib.import_module(TRAINER_MODULE)
+    if attention.configured(config, attention.CRITIC_KEY) != attention.VERL_DEFAULT:
+        add_external_module(config, ATTENTION_PLUGIN)
     return asyppo
 
 
