@@ -4,7 +4,8 @@ Composes ``config/asyppo_trainer.yaml`` (verl's ``ppo_trainer`` plus the ``asypp
 math reward function when ``reward.custom_reward_function.path`` is null, and then runs verl's own ``main_ppo``
 body unchanged. With ``asyppo.enable=true`` it first validates the section, selects the ``asyppo`` V1 trainer mode
 and makes every Ray process import the module that registers it; with ``asyppo.enable=false`` the run is stock
-verl (PPO with one critic, or GRPO without one).
+verl (PPO with one critic, or GRPO without one). Either way, the metrics of earlier launches of the run are kept
+(:func:`recipe.asyppo.history.prepare_metrics_history`; verl's file logger truncates its file at every launch).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from recipe.asyppo import attention
 from recipe.asyppo.config import AsyPPOConfig, check_against_trainer
+from recipe.asyppo.history import prepare_metrics_history
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +86,12 @@ def prepare_config(config: DictConfig) -> AsyPPOConfig:
 
 @hydra.main(config_path="config", config_name="asyppo_trainer", version_base=None)
 def main(config: DictConfig) -> None:
-    """Prepare the config, then run verl's ``main_ppo`` body (device setup, validation, Ray, TaskRunner)."""
+    """Prepare the config and the metric history, then run verl's ``main_ppo`` body (device setup, validation, Ray,
+    TaskRunner)."""
     from verl.trainer.main_ppo import main as verl_main
 
     prepare_config(config)
+    prepare_metrics_history(config)
     verl_main.__wrapped__(config)
 
 

@@ -55,6 +55,7 @@ from recipe.asyppo.algorithm import (
 )
 from recipe.asyppo.config import AsyPPOConfig, check_against_trainer, critic_dp_size, per_critic_mini_batch_size
 from recipe.asyppo.critic_workers import CRITIC_INDEX_KEY, CriticEnsembleSpec, ensemble_worker_cls
+from recipe.asyppo.history import keep_steps_up_to
 from recipe.asyppo.losses import (
     ADV_MASKED_FIELD,
     ENTROPY_KEEP_FIELD,
@@ -127,6 +128,12 @@ class AsyPPOTrainer(PPOTrainerSync):
             asyppo_actor_loss, config=actor_config,
             masked_tokens_in_denominator=self.asyppo.masked_tokens_in_denominator,
         ))
+
+    def on_init_end(self):
+        """After the checkpoint (if any) is loaded: the shard log keeps only the steps up to it (none when fresh)."""
+        super().on_init_end()
+        if self.asyppo.shard_log_path:
+            keep_steps_up_to(self.asyppo.shard_log_path, self.global_steps)
 
     # ------------------------------------------------------------------------- 1. values from every critic
     def _compute_values(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
@@ -271,7 +278,11 @@ class AsyPPOTrainer(PPOTrainerSync):
         return asy_metrics.critic_update_metrics(index, reduced, num_samples=len(keys), seconds=seconds)
 
     def _log_shards(self, shards: list[list[str]]) -> None:
-        """Append one JSON line per critic (step, critic, sample keys) to ``asyppo.shard_log_path`` if set."""
+        """Append one JSON line per critic (step, critic, sample keys) to ``asyppo.shard_log_path`` if set.
+
+        A resumed launch has already dropped the lines of steps after its checkpoint (:meth:`on_init_end`), so every
+        step appears once per critic.
+        """
         if not self.asyppo.shard_log_path:
             return
         os.makedirs(os.path.dirname(os.path.abspath(self.asyppo.shard_log_path)), exist_ok=True)

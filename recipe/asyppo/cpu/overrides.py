@@ -24,6 +24,7 @@ Why each group is there (verl 0.9.1, 2-core machine):
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
 
 PLUGIN_MODULE = "recipe.asyppo.cpu.plugin"
@@ -33,8 +34,9 @@ REWARD_FUNCTION = Path(__file__).resolve().parents[3] / "rewards" / "verl_reward
 def cpu_env(out_dir: str | Path) -> dict[str, str]:
     """Environment variables for the driver and every Ray process of a CPU run.
 
-    Metrics go to ``out_dir/metrics.jsonl`` (verl's ``file`` logger); ``out_dir`` is created, since that logger
-    does not create the directory of an explicit path.
+    Metrics go to ``out_dir/metrics.jsonl`` (verl's ``file`` logger; launches through ``recipe.asyppo.main_asyppo``
+    keep earlier launches in ``out_dir/metrics.history.jsonl``, and ``recipe.asyppo.history.read_metrics(out_dir)``
+    reads both); ``out_dir`` is created, since that logger does not create the directory of an explicit path.
     """
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     return {
@@ -62,6 +64,7 @@ def cpu_overrides(
     max_response_length: int = 32,
     reward_function: str | Path = REWARD_FUNCTION,
     ray_num_cpus: int = 16,
+    extra_env: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Hydra overrides (``key=value`` strings) for a tiny GAE-PPO run on CPU with the ``hf_cpu`` rollout.
 
@@ -75,6 +78,8 @@ def cpu_overrides(
         max_prompt_length, max_response_length: tokens.
         reward_function: file defining ``compute_score`` (verl's custom reward function).
         ray_num_cpus: logical CPUs declared to Ray (not threads used).
+        extra_env: environment variables for every Ray process, over :func:`cpu_env` (e.g. more
+            ``VERL_USE_EXTERNAL_MODULES``); give them to the driver's environment as well.
 
     Raises:
         ValueError: a non-positive size.
@@ -87,7 +92,8 @@ def cpu_overrides(
     out_dir = Path(out_dir).resolve()
     micro = train_batch_size * rollout_n
     # quoted: Ray rejects non-string env values, and hydra would parse "1" as an int
-    env = [f"+ray_kwargs.ray_init.runtime_env.env_vars.{k}='{v}'" for k, v in cpu_env(out_dir).items()]
+    env_vars = {**cpu_env(out_dir), **(extra_env or {})}
+    env = [f"+ray_kwargs.ray_init.runtime_env.env_vars.{k}='{v}'" for k, v in env_vars.items()]
     overrides = [
         # data
         f"data.train_files={Path(train_file).resolve()}",
