@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -235,32 +233,14 @@ def test_plugin_activates_only_when_verl_platform_is_cpu(platform, expected):
 
 @pytest.mark.slow
 def test_stock_verl_ppo_trains_one_step_and_validates_on_cpu(tiny_models, tmp_path):
-    from recipe.asyppo.cpu.overrides import cpu_env, cpu_overrides
+    from verl_runs import STOCK_VERL, launch
+
+    from recipe.asyppo.history import read_metrics
     from recipe.asyppo.tiny_data import build_tiny_data
 
-    train, val = build_tiny_data(tmp_path / "data", num_train=8, num_val=4)
-    overrides = cpu_overrides(*tiny_models, train, val, tmp_path / "run", steps=1, max_response_length=16)
-    env = {**os.environ, **cpu_env(tmp_path / "run")}
-    returncode, output = _run_in_own_process_group(
-        [sys.executable, "-m", "verl.trainer.main_ppo", *overrides], env=env, cwd=tmp_path, timeout=900
-    )
-    assert returncode == 0, output[-5000:]
-    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
-    train_steps = [r for r in records if "critic/vf_loss" in r["data"]]
-    assert [r["step"] for r in train_steps] == [1]
-    assert train_steps[0]["data"]["training/rollout_probs_diff_max"] < 1e-4  # hf_cpu log-probs match the actor's
-    assert any("val-core" in key for r in records for key in r["data"])
-
-
-def _run_in_own_process_group(cmd: list[str], env: dict, cwd: Path, timeout: float) -> tuple[int, str]:
-    """Run ``cmd``; on timeout kill its whole process group (the driver and the Ray cluster it started)."""
-    with subprocess.Popen(
-        cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    ) as process:
-        try:
-            output, _ = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            output, _ = process.communicate()
-            pytest.fail(f"verl run exceeded {timeout} s:\n{output[-5000:]}")
-    return process.returncode, output
+    data = build_tiny_data(tmp_path / "data", num_train=8, num_val=4)
+    launch(STOCK_VERL, tmp_path / "run", tiny_models, data, 1, sizes={"max_response_length": 16}).wait_ok()
+    history = read_metrics(tmp_path / "run")
+    assert [step for step, metrics in history.items() if "critic/vf_loss" in metrics] == [1]
+    assert history[1]["training/rollout_probs_diff_max"] < 1e-4  # hf_cpu log-probs match the actor's
+    assert any("val-core" in key for metrics in history.values() for key in metrics)
