@@ -34,12 +34,25 @@ def read_rows(path: Path, response_field: str, gold_field: str) -> tuple[list[di
 
 def _score_command(args: argparse.Namespace) -> int:
     rows, responses, golds = read_rows(Path(args.responses), args.response_field, args.gold_field)
-    verdicts = score_batch(responses, golds, workers=args.workers, timeout_s=args.timeout_s)
+    verdicts = score_batch(
+        responses,
+        golds,
+        workers=args.workers,
+        timeout_s=args.timeout_s,
+        fallback=args.fallback,
+        multi_box=args.multi_box,
+    )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as handle:
         for row, verdict in zip(rows, verdicts, strict=True):
-            row = {**row, "correct": verdict.correct, "extracted_answer": verdict.answer, "reason": verdict.reason}
+            row = {
+                **row,
+                "correct": verdict.correct,
+                "extracted_answer": verdict.answer,
+                "reason": verdict.reason,
+                "answer_source": verdict.source,
+            }
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     correct = sum(v.correct for v in verdicts)
     print(f"{correct}/{len(verdicts)} correct; wrote {out}")
@@ -47,8 +60,12 @@ def _score_command(args: argparse.Namespace) -> int:
 
 
 def _check_command(args: argparse.Namespace) -> int:
-    verdict = score(args.response, args.gold, timeout_s=args.timeout_s)
-    print(f"{'correct' if verdict.correct else 'incorrect'} ({verdict.reason}); extracted answer: {verdict.answer!r}")
+    options = {"timeout_s": args.timeout_s, "fallback": args.fallback, "multi_box": args.multi_box}
+    verdict = score(args.response, args.gold, **options)
+    print(
+        f"{'correct' if verdict.correct else 'incorrect'} ({verdict.reason}); "
+        f"extracted answer: {verdict.answer!r} (from {verdict.source or 'nowhere'})"
+    )
     return 0
 
 
@@ -58,19 +75,39 @@ def build_parser() -> argparse.ArgumentParser:
     score_parser = commands.add_parser("score", help="judge every row of a JSONL file of responses")
     score_parser.add_argument("--responses", required=True, help="input JSONL, one response per row")
     score_parser.add_argument(
-        "--out", required=True, help="output JSONL: each row plus correct, extracted_answer, reason"
+        "--out",
+        required=True,
+        help="output JSONL: each row plus correct, extracted_answer, reason, answer_source",
     )
     score_parser.add_argument("--response-field", default="response", help="field holding the response (a.b nests)")
     score_parser.add_argument("--gold-field", default="gold", help="field holding the gold answer (a.b nests)")
     score_parser.add_argument("--workers", type=int, default=2, help="verifier worker processes (default 2)")
     score_parser.add_argument("--timeout-s", type=float, default=5.0, help="time limit per verdict (default 5)")
+    _add_extraction_flags(score_parser)
     score_parser.set_defaults(run=_score_command)
     check_parser = commands.add_parser("check", help="judge one response against one gold")
     check_parser.add_argument("gold")
     check_parser.add_argument("response")
     check_parser.add_argument("--timeout-s", type=float, default=5.0, help="time limit (default 5)")
+    _add_extraction_flags(check_parser)
     check_parser.set_defaults(run=_check_command)
     return parser
+
+
+def _add_extraction_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-fallback",
+        dest="fallback",
+        action="store_false",
+        help="no answer unless boxed, stated after an answer phrase or on a #### line (default: read the last number "
+        "of the last sentence as a fallback)",
+    )
+    parser.add_argument(
+        "--last-box-only",
+        dest="multi_box",
+        action="store_false",
+        help="the last box is the answer even when the gold has several answers (default: several boxes together)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rewards.arithmetic import evaluate
-from rewards.normalize import clean_latex, key
+from rewards.intervals import as_interval
+from rewards.normalize import clean_latex, key, to_number
 
 Symbolic = Callable[[str, str], "Outcome | None"]
 """(gold, answer) as cleaned LaTeX -> their outcome, or None when either side cannot be parsed."""
@@ -51,6 +52,13 @@ _SCRIPT = r"(?:\{[^{}=]*\}|\\?[A-Za-z0-9])"
 _ASSIGNMENT = re.compile(
     rf"^\s*((?:[A-Za-z]|\\[A-Za-z]+)(?:_{_SCRIPT})?(?:\^{_SCRIPT})?(?:\s*\([^()=]*\))?)\s*=\s*([^=]+)$"
 )
+_VARIABLE = r"(?:[A-Za-z]|\\[A-Za-z]+)(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]))?"
+_TUPLE_ASSIGNMENT = re.compile(rf"^\s*\(\s*({_VARIABLE}(?:\s*,\s*{_VARIABLE})+)\s*\)\s*=\s*([^=]+)$")
+_LIST_COMMA = re.compile(r",\s")  # "32, 349" is a list; thousands separators have no space after the comma
+_DECIMAL_COMMA = re.compile(r"^-?\d+,(?:\d{1,2}|\d{4,})$")  # "3,5": not a thousands group
+_DECIMAL_POINT = re.compile(r"^-?\d*\.\d+$")
+_LIST_SEPARATOR = re.compile(r",|;|\s(?:and|or)\s")
+_OR = re.compile(r"\sor\s")
 _MATRIX = re.compile(r"^\\begin\{([pbBv]?matrix)\}(.*)\\end\{\1\}$", re.DOTALL)
 _OPENERS = "([{"
 _CLOSERS = ")]}"
@@ -66,21 +74,37 @@ def compare(gold: str, answer: str, symbolic: Symbolic | None = None) -> Outcome
     return _compare(gold_clean, answer_clean, symbolic, 0)
 
 
+def answer_count(text: str) -> int:
+    """How many answers ``text`` lists: the elements of a set (``1, 2``, ``\\{1, 2\\}``, ``3 \\pm 1``), else 1."""
+    if len(text) > MAX_FAST_CHARS:
+        return 1
+    structure = _structure(clean_latex(text))
+    return len(structure[1]) if structure is not None and structure[0] == "set" else 1
+
+
 def _compare(gold: str, answer: str, symbolic: Symbolic | None, depth: int) -> Outcome:
     gold_key, answer_key = key(gold), key(answer)
     if not answer_key:
         return WRONG
-    if gold_key == answer_key:
+    if gold_key == answer_key and _is_list(gold) == _is_list(answer):
         return Outcome(True, "exact")
     if depth > _MAX_DEPTH:
         return Outcome(False, "parse_error")
-    for rule in (_compare_choice, _compare_word, _compare_base_n, _compare_numbers):
+    rules = [_compare_choice, _compare_word, _compare_base_n]
+    if not (_LIST_COMMA.search(gold) or _LIST_COMMA.search(answer)):  # "32, 349" is a list, not 32349
+        rules.append(_compare_numbers)
+    for rule in rules:
         outcome = rule(gold_key, answer_key)
         if outcome is not None:
             return outcome
     outcome = _compare_assignment(gold, answer, symbolic, depth)
     if outcome is not None:
         return outcome
+    gold_interval, answer_interval = as_interval(gold), as_interval(answer)
+    if gold_interval and answer_interval and gold_interval.unknown != answer_interval.unknown:
+        return WRONG
+    gold = gold_interval.text if gold_interval else gold  # "0 < f(x) < 1" compares as "(0, 1)"
+    answer = answer_interval.text if answer_interval else answer
     gold_structure, answer_structure = _structure(gold), _structure(answer)
     if gold_structure is None and answer_structure is None:
         return _compare_atoms(gold, answer, symbolic)
@@ -89,6 +113,11 @@ def _compare(gold: str, answer: str, symbolic: Symbolic | None, depth: int) -> O
             return _compare_atoms(gold, answer, symbolic)  # a vector may be written as a tuple
         return WRONG
     return _compare_structures(gold_structure, answer_structure, symbolic, depth)
+
+
+def _is_list(text: str) -> bool:
+    """Whether commas in ``text`` separate a list (``1, 600``) rather than thousands (``1,600``)."""
+    return "," in text and (_LIST_COMMA.search(text) is not None or to_number(key(text)) is None)
 
 
 def _compare_choice(gold_key: str, answer_key: str) -> Outcome | None:
@@ -136,11 +165,14 @@ def _compare_base_n(gold_key: str, answer_key: str) -> Outcome | None:
 
 def _compare_numbers(gold_key: str, answer_key: str) -> Outcome | None:
     """Two plain numbers, or arithmetic on them, compare by exact value (``27.0`` == ``27``,
-    ``0.15`` == ``\\frac{3}{20}``, ``2^{10}`` == ``1024``)."""
+    ``0.15`` == ``\\frac{3}{20}``, ``2^{10}`` == ``1024``). A decimal comma (``3,5``: a group of other than three
+    digits) reads as a decimal point when the gold is a decimal written with one (``3.5``)."""
     gold_value = evaluate(gold_key)
     if gold_value is None:
         return None
     answer_value = evaluate(answer_key)
+    if answer_value is None and _DECIMAL_COMMA.match(answer_key) and _DECIMAL_POINT.match(gold_key):
+        answer_value = to_number(answer_key.replace(",", "."))
     if answer_value is None:
         return None
     if gold_value == answer_value:
@@ -155,8 +187,14 @@ def different(gap: object, scale: object) -> Outcome:
 
 
 def _compare_assignment(gold: str, answer: str, symbolic: Symbolic | None, depth: int) -> Outcome | None:
-    """``x = 5`` vs ``5`` compares the right-hand sides; two assignments need the same left-hand side."""
-    gold_match, answer_match = _ASSIGNMENT.match(gold), _ASSIGNMENT.match(answer)
+    """Assignments (``x = 5``, ``(p, q) = (3, 2)``) against plain answers compare right-hand sides.
+
+    The gold's left side may be dropped (``x = 5`` vs ``5``); the answer's only when the gold has no ``=`` at all
+    (``z = 5`` vs ``x + y = 5`` stays an equation for the symbolic path). Two assignments need the same left side.
+    ``p = 3, q = 2`` answers the gold ``(p, q) = (3, 2)`` as the tuple ``(3, 2)``.
+    """
+    gold_match = _ASSIGNMENT.match(gold) or _TUPLE_ASSIGNMENT.match(gold)
+    answer_match = _ASSIGNMENT.match(answer) or _TUPLE_ASSIGNMENT.match(answer)
     if gold_match is None and answer_match is None:
         return None
     if gold_match is not None and answer_match is not None:
@@ -164,8 +202,30 @@ def _compare_assignment(gold: str, answer: str, symbolic: Symbolic | None, depth
             return None
         return _compare(gold_match.group(2).strip(), answer_match.group(2).strip(), symbolic, depth + 1)
     if gold_match is not None:
-        return _compare(gold_match.group(2).strip(), answer, symbolic, depth + 1)
+        if "=" not in answer:
+            return _compare(gold_match.group(2).strip(), answer, symbolic, depth + 1)
+        as_tuple = _assignments_as_tuple(gold_match, answer)
+        return None if as_tuple is None else _compare(gold_match.group(2).strip(), as_tuple, symbolic, depth + 1)
+    if "=" in gold:
+        return None
     return _compare(gold, answer_match.group(2).strip(), symbolic, depth + 1)
+
+
+def _assignments_as_tuple(gold_match: re.Match, answer: str) -> str | None:
+    """``p = 3, q = 2`` as ``(3, 2)`` in the order of the gold's ``(p, q) = ...``; None unless the answer assigns
+    exactly the gold's variables, each once."""
+    if gold_match.re is not _TUPLE_ASSIGNMENT:
+        return None
+    variables = [key(v) for v in gold_match.group(1).split(",")]
+    values = {}
+    for part in _split_top_level(answer, ","):
+        match = _ASSIGNMENT.match(part)
+        if match is None or key(match.group(1)) in values:
+            return None
+        values[key(match.group(1))] = match.group(2).strip()
+    if sorted(values) != sorted(variables):
+        return None
+    return "(" + ", ".join(values[v] for v in variables) + ")"
 
 
 def _compare_atoms(gold: str, answer: str, symbolic: Symbolic | None) -> Outcome:
@@ -175,8 +235,9 @@ def _compare_atoms(gold: str, answer: str, symbolic: Symbolic | None) -> Outcome
     return Outcome(False, "parse_error") if outcome is None else outcome
 
 
-def _split_top_level(text: str, separator: str) -> list[str]:
-    """Split at ``separator`` where no bracket of any kind is open (interval brackets may be mixed)."""
+def _split_top_level(text: str, separator: str | re.Pattern) -> list[str]:
+    """Split at ``separator`` (a string or a pattern) where no bracket of any kind is open (interval brackets may be
+    mixed)."""
     parts, depth, start, index = [], 0, 0, 0
     while index < len(text):
         char = text[index]
@@ -184,11 +245,16 @@ def _split_top_level(text: str, separator: str) -> list[str]:
             depth += 1
         elif char in _CLOSERS:
             depth -= 1
-        elif depth == 0 and text.startswith(separator, index):
-            parts.append(text[start:index])
-            start = index + len(separator)
-            index = start
-            continue
+        elif depth == 0:
+            if isinstance(separator, str):
+                end = index + len(separator) if text.startswith(separator, index) else -1
+            else:
+                found = separator.match(text, index)
+                end = found.end() if found else -1
+            if end > index:
+                parts.append(text[start:index])
+                start = index = end
+                continue
         index += 1
     parts.append(text[start:])
     return [part.strip() for part in parts]
@@ -233,23 +299,37 @@ def _structure(text: str) -> Structure | None:
     union = _split_top_level(text, "\\cup")
     if len(union) > 1:
         return "union", union
+    alternatives = [as_interval(part) for part in _split_top_level(text, _OR)]
+    if len(alternatives) > 1 and all(alternatives) and len({a.unknown for a in alternatives}) == 1:
+        return "union", [a.text for a in alternatives]  # "x < 0 or x > 1"
     if text.startswith("\\{") and text.endswith("\\}"):
-        return "set", [e for part in _split_top_level(text[2:-2], ",") for e in _expand_pm(part)]
+        return "set", _list_elements(text[2:-2])
     if len(text) >= 2 and text[0] in "([" and text[-1] in ")]" and _encloses(text):
         elements = _split_top_level(text[1:-1], ",")
         if len(elements) > 1:
             return f"tuple{text[0]}{text[-1]}", elements
         return None
-    elements = [e for part in _split_top_level(text, ",") for e in _expand_pm(part)]
+    if text.startswith("{") and text.endswith("}") and _encloses(text) and len(_list_elements(text[1:-1])) > 1:
+        return "set", _list_elements(text[1:-1])  # {-2021, 2021}: plain braces around a list
+    if not _LIST_COMMA.search(text) and to_number(key(text)) is not None:
+        return None  # 1,600: one number with a thousands separator
+    elements = _list_elements(text)
     if len(elements) > 1:
         return "set", elements
     return None
 
 
+def _list_elements(text: str) -> list[str]:
+    """The elements of a list joined by ``,`` ``;`` "and" "or", each ``\\pm`` expanded."""
+    return [e for part in _split_top_level(text, _LIST_SEPARATOR) for e in _expand_pm(part)]
+
+
 def _combine(outcomes: list[Outcome]) -> Outcome:
-    """All equal -> the strongest reason used; any different -> wrong; else undecided."""
-    if any(o.correct is False for o in outcomes):
-        return WRONG
+    """All equal -> the strongest reason used; any different -> ``inexact`` if every difference is one, else wrong;
+    else undecided."""
+    differences = [o for o in outcomes if o.correct is False]
+    if differences:
+        return differences[0] if all(o.reason == "inexact" for o in differences) else WRONG
     if any(o.correct is None for o in outcomes):
         return UNDECIDED
     return Outcome(True, max((o.reason for o in outcomes), key=_REASON_RANK.__getitem__, default="exact"))

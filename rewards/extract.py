@@ -1,13 +1,40 @@
-"""Find the final answer in a model response: the last ``\\boxed{}``, else a "final answer is" / "Answer:" /
-GSM8K ``#### X`` line."""
+"""Find the final answer in a model response, and where it was found.
+
+Precedence (the first that applies wins): the last ``\\boxed{}`` > an answer phrase ("The answer is 4.",
+"Final Answer: ...", "answer: ...") > a GSM8K ``#### 18`` line > the fallback: the last number (or final math) of the
+last sentence ("12 + 29 = 41"). ``Extraction.source`` records which rule found the answer.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
+SOURCES = ("boxed", "boxes", "answer_phrase", "gsm8k_marker", "fallback")
+"""Every value ``Extraction.source`` (and ``Verdict.source``) takes for a found answer (None when there is none).
+
+- ``boxed``: the content of the last ``\\boxed{}`` / ``\\fbox{}``.
+- ``boxes``: several boxes read together as one multi-part answer (see ``rewards.scoring``).
+- ``answer_phrase``: the statement after the last "answer is" / "answer:" / "answer =" / "answers are".
+- ``gsm8k_marker``: the number on the last line that reads ``#### 18``.
+- ``fallback``: the lowest-priority reading, the last number of the last sentence (or the value after the last
+  ``=`` of a math piece that ends it).
+"""
+
+
+class Extraction(NamedTuple):
+    """The answer found in a response (None if none) and the rule that found it (one of ``SOURCES``, or None)."""
+
+    answer: str | None
+    source: str | None
+
+
+NO_ANSWER = Extraction(None, None)
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
 _BRACE_TOKENS = re.compile(r"\\.|[{}]", re.DOTALL)
-_ANSWER_MARKER = re.compile(r"final answer is|answer\s*:", re.IGNORECASE)
+_ANSWER_MARKER = re.compile(
+    r"\banswers?\b[*_]*\s*(?::|=|\b(?:is|are|(?:would|will|should)\s+be)\b)[*_]*\s*:?", re.IGNORECASE
+)
 # GSM8K's "#### 18" closing line; a number alone on the line, so markdown headings ("#### Step 1") never match.
 _GSM8K_ANSWER_LINE = re.compile(r"^[ \t]*####[ \t]*(-?\$?[\d,]*\.?\d+)[ \t]*$", re.MULTILINE)
 
@@ -58,26 +85,111 @@ def _boxed_content(text: str) -> tuple[bool, str | None]:
     return True, (match.group(0) if match else None)
 
 
+_BOX_OPENING = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])\s*\{")
 _INLINE_MATH = re.compile(r"\$((?:\\.|[^$\\])+)\$")  # $...$; an escaped \$ inside does not close it
-_DOLLAR_LIST = re.compile(r"\$[^$]+\$(?:\s*,\s*(?:and\s+)?\$[^$]+\$)+")
+_MATH_PIECE = r"(?:\$\$(?:\\.|[^$\\])+\$\$|\$(?:\\.|[^$\\])+\$|\\\((?:(?!\\\)).)+\\\)|\\\[(?:(?!\\\]).)+\\\])"
+_LIST_SEPARATOR = r"\s*(?:,\s*(?:and|or)\b|,|;|\band\b|\bor\b)\s*"
+_DOLLAR_LIST = re.compile(rf"\$[^$]+\$(?:{_LIST_SEPARATOR}\$[^$]+\$)+")
+_TRAILING_MATH = re.compile(rf"({_MATH_PIECE}(?:{_LIST_SEPARATOR}{_MATH_PIECE})*)\W*$", re.DOTALL)
+_NUMBER = r"(?:(?<![\w)\]}.])-)?(?<![\d.,])\$?(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?(?:/\d+)?"
+_NUMBERS = re.compile(_NUMBER)
+_TRAILING_NUMBERS = re.compile(rf"({_NUMBER}(?:{_LIST_SEPARATOR}{_NUMBER})*)%?[^\w$\\]*$")
+_PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:and|or)\b)[A-Za-z]{2,}")
+_QUALIFIER = re.compile(r"\b(?:not|no|never|least|most|than|between|except|unless|without)\b|n't\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
+MAX_STATEMENT_CHARS = 1000
+"""A stated answer longer than this is kept whole (its end is not searched for math)."""
 
 
-def _clean_line_answer(candidate: str) -> str | None:
-    candidate = candidate.strip()
+def _inner(piece: str) -> str:
+    """The content of one math piece (``$...$``, ``$$...$$``, ``\\(...\\)``, ``\\[...\\]``)."""
+    for left, right in (("$$", "$$"), ("\\(", "\\)"), ("\\[", "\\]"), ("$", "$")):
+        if piece.startswith(left) and piece.endswith(right) and len(piece) >= len(left) + len(right):
+            return piece[len(left) : len(piece) - len(right)].strip()
+    return piece.strip()
+
+
+def _join_list(text: str, pieces_pattern: str) -> str:
+    """``$5$ or $6$`` / ``3, 4 and 5`` -> ``5, 6`` / ``3, 4, 5``: the listed items joined by commas."""
+    return ", ".join(_inner(piece.group(0)) for piece in re.finditer(pieces_pattern, text))
+
+
+def _statement_answer(candidate: str) -> str | None:
+    """``_stated_math`` with a computation reduced to its result (``11 + 6 = 17`` -> ``17``, see ``_result_of``)."""
+    stated = _stated_math(candidate)
+    return _result_of(stated) if stated is not None else None
+
+
+def _result_of(math: str) -> str:
+    """The part after the last top-level ``=`` when everything before it is arithmetic on numbers (no letters
+    outside LaTeX commands: ``12 + 29 = 41``, ``2^{5} = 32``); else ``math`` unchanged (``x = 5`` keeps its left
+    side for the comparison rules)."""
+    result = _after_last_equals(math)
+    before = math[: len(math) - len(result)].rstrip().rstrip("=")
+    if result == math or not result or re.search(r"[A-Za-z]", re.sub(r"\\[A-Za-z]+", "", before)):
+        return math
+    return result
+
+
+def _stated_math(candidate: str) -> str | None:
+    """The answer stated in the text after an answer phrase, up to the end of its sentence.
+
+    A statement that opens with math (``$(-6,6)$, $(2,6)$``, ``\\(7\\)``) gives that math. One without prose
+    (``-50``, ``x = 5``, ``2 and 3``) is the answer as written. Prose ("The largest $n$ is 34") gives the math at its
+    end: the trailing math pieces, else the trailing numbers (several, joined by "," / "and" / "or" / ";", form a
+    list), except where a qualifier makes that math no answer ("not 5", "at least 5", "3 more than 2": None); a prose
+    statement with neither is kept whole (word answers such as ``Evelyn``).
+    """
+    candidate = candidate.replace("**", "").strip()
     dollar_list = _DOLLAR_LIST.match(candidate)  # "$(-6,6)$, $(2,6)$": several math pieces form the answer
     if dollar_list:
-        return dollar_list.group(0).replace("$", "").replace(" and ", " ").strip() or None
+        return _join_list(dollar_list.group(0), r"\$[^$]+\$") or None
     for left, right in (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$")):
         if candidate.startswith(left) and right in candidate[len(left) :]:
-            candidate = candidate[len(left) : len(left) + candidate[len(left) :].index(right)]
-            break
-    else:
-        inline = _INLINE_MATH.match(candidate)
-        if inline:
-            candidate = inline.group(1)
-    candidate = re.split(r"\.\s", candidate, maxsplit=1)[0]  # "5. I hope it is correct." -> "5"
-    candidate = candidate.strip().rstrip(".").strip()
+            return candidate[len(left) : len(left) + candidate[len(left) :].index(right)].strip() or None
+    inline = _INLINE_MATH.match(candidate)
+    if inline:
+        return inline.group(1).strip() or None
+    candidate = re.split(r"(?<=[.!?])\s", candidate, maxsplit=1)[0]  # "5. I hope it is correct." -> "5."
+    candidate = candidate.strip().rstrip(".!?").strip()
+    prose = re.sub(_MATH_PIECE, " ", candidate)
+    if len(candidate) <= MAX_STATEMENT_CHARS and _PROSE_WORD.search(prose):
+        if _QUALIFIER.search(prose) and (_TRAILING_MATH.search(candidate) or _TRAILING_NUMBERS.search(candidate)):
+            return None  # "not 5", "at least 5", "3 more than 2": the number at the end is not the answer
+        trailing_math = _TRAILING_MATH.search(candidate)
+        if trailing_math:
+            return _join_list(trailing_math.group(1), _MATH_PIECE) or None
+        trailing_numbers = _TRAILING_NUMBERS.search(candidate)
+        if trailing_numbers:
+            return _join_list(trailing_numbers.group(1), _NUMBER)
     return candidate or None
+
+
+def _after_last_equals(math: str) -> str:
+    """``12 + 29 = 41`` -> ``41``: the part after the last ``=`` outside brackets (all of it when there is none)."""
+    depth, cut = 0, 0
+    for index, char in enumerate(math):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == "=" and depth == 0:
+            cut = index + 1
+    return math[cut:].strip()
+
+
+def _fallback_answer(response: str) -> str | None:
+    """The last number of the last sentence, or the value after the last ``=`` of a math piece ending it; None when
+    the sentence has no number or a qualifier ("not", "at least", "than", ...) in its prose."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(response.strip()[-2000:]) if s.strip()]
+    if not sentences:
+        return None
+    last = sentences[-1].replace("**", "")
+    if _QUALIFIER.search(re.sub(_MATH_PIECE, " ", last)):
+        return None
+    trailing_math = re.search(rf"({_MATH_PIECE})\W*$", last, re.DOTALL)
+    if trailing_math:
+        return _after_last_equals(_inner(trailing_math.group(1))) or None
+    numbers = _NUMBERS.findall(last)
+    return numbers[-1] if numbers else None
 
 
 def _stripped_or_none(content: str | None) -> str | None:
@@ -90,24 +202,55 @@ def last_boxed(text: str) -> str | None:
     return _stripped_or_none(_boxed_content(text)[1])
 
 
-def extract_answer(response: object) -> str | None:
-    """The final answer in ``response``, or None.
+def all_boxed(text: str) -> list[str]:
+    """The stripped contents of every closed, non-empty ``\\boxed{...}`` / ``\\fbox{...}`` in ``text``, in order (a
+    box inside another is part of it; scanning stops at a box that never closes)."""
+    contents, position = [], 0
+    while (match := _BOX_OPENING.search(text, position)) is not None:
+        content = _braced(text, match.end() - 1)
+        if content is None:
+            break
+        if content.strip():
+            contents.append(content.strip())
+        position = match.end() + len(content) + 1
+    return contents
+
+
+def extract(response: object, *, fallback: bool = True) -> Extraction:
+    """The final answer in ``response`` and the rule that found it (see ``SOURCES``); ``NO_ANSWER`` if none.
 
     Rules, in order: the content of the last ``\\boxed{...}`` or ``\\fbox{...}`` (nested braces balanced; the
-    ``\\boxed 5`` form takes one token); a response whose last box never closes has no answer. Without a box, the
-    text after the last "final answer is" or "Answer:" up to the end of that line (surrounding ``$``/``\\(``
-    delimiters and a trailing period removed); else the number on the last GSM8K-style ``#### 18`` line. Anything
-    but a ``str`` has no answer.
+    ``\\boxed 5`` form takes one token); a response whose last box never closes (cut off) has no answer. Without a
+    box, the statement after the last answer phrase ("answer is", "answer:", "answer =", "answers are") up to the end
+    of its sentence (see ``_statement_answer``; an empty line after "Answer:" reads the next line); else the number
+    on the last GSM8K-style ``#### 18`` line; else, when ``fallback`` is on, the last number of the last sentence.
+    Anything but a ``str`` has no answer.
     """
     if not isinstance(response, str):
-        return None
+        return NO_ANSWER
     found_box, content = _boxed_content(response)
     if found_box:
-        return _stripped_or_none(content)
+        answer = _stripped_or_none(content)
+        return Extraction(answer, "boxed") if answer is not None else NO_ANSWER
     markers = list(_ANSWER_MARKER.finditer(response))
-    if not markers:
-        gsm8k_lines = _GSM8K_ANSWER_LINE.findall(response)
-        return gsm8k_lines[-1] if gsm8k_lines else None
-    start = markers[-1].end()
-    line_end = response.find("\n", start)
-    return _clean_line_answer(response[start : None if line_end == -1 else line_end].lstrip(" \t:"))
+    if markers:
+        rest = response[markers[-1].end() :].lstrip(" \t:")
+        line, _, following = rest.partition("\n")
+        if not line.strip():
+            line = following.strip().partition("\n")[0]
+        answer = _statement_answer(line)
+        if answer is not None:
+            return Extraction(answer, "answer_phrase")
+    gsm8k_lines = _GSM8K_ANSWER_LINE.findall(response)
+    if gsm8k_lines:
+        return Extraction(gsm8k_lines[-1], "gsm8k_marker")
+    if fallback:
+        answer = _fallback_answer(response)
+        if answer is not None:
+            return Extraction(answer, "fallback")
+    return NO_ANSWER
+
+
+def extract_answer(response: object, *, fallback: bool = True) -> str | None:
+    """The final answer in ``response``, or None (``extract(response, fallback=fallback).answer``)."""
+    return extract(response, fallback=fallback).answer

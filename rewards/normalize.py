@@ -17,6 +17,7 @@ _TRAILING_TEXT_UNIT = re.compile(r"(?<=\S)\s*\\(?:text|mbox|mathrm)\s*\{[^{}]*\}
 _TRAILING_WORD_UNIT = re.compile(rf"(?<=[\d}}])\s+(?:(?:{_UNIT_WORDS})(?:\s*\^\s*\{{?\d\}}?)?\s*)+$")
 _TEXT_WRAPPER = re.compile(r"\\(?:text|textbf|textit|mbox|mathrm|mathbf|mathit|operatorname|textrm)\s*\{([^{}]*)\}")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|°|\\degree")
+_THOUSANDS_SEPARATOR = re.compile(r"\s*\{\s*,\s*\}\s*|,\s*\\!\s*")  # 14{,}916, 14 {, }916, 10,\!080
 _SPACING = re.compile(r"(?<!\\)\\[,;:> ]|~|\\quad|\\qquad")
 _LEFT_RIGHT = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?![a-zA-Z])")
 _FRAC_SHORT = re.compile(r"\\frac\s*(\d|\{[^{}]*\})\s*(\d|\{[^{}]*\})")
@@ -43,7 +44,7 @@ def clean_latex(text: str) -> str:
     text = text.replace("\\$", "").replace("$", "")
     text = text.replace("\\(", "").replace("\\)", "").replace("\\[", "").replace("\\]", "")
     text = text.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\displaystyle", "")
-    text = text.replace("{,}", ",")
+    text = _THOUSANDS_SEPARATOR.sub(",", text)
     text = _LEFT_RIGHT.sub("", text)
     text = _SPACING.sub(" ", text.replace("\\!", ""))
     text = text.replace("\\%", "").replace("%", "")

@@ -12,8 +12,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
-from rewards.compare import Outcome, compare
-from rewards.extract import extract_answer
+from rewards.compare import Outcome, answer_count, compare
+from rewards.extract import Extraction, all_boxed, extract, extract_answer
+from rewards.normalize import clean_latex, key
 from rewards.pool import get_pool
 from rewards.verdict import Verdict
 
@@ -103,33 +104,61 @@ def is_equivalent(gold: str, answer: str, *, timeout_s: float = 5.0) -> bool:
     return bool(_judge([(gold_string, answer.strip())], 1, timeout_s)[0].correct)
 
 
-def score(response: object, gold: object, *, timeout_s: float = 5.0) -> Verdict:
+def score(
+    response: object, gold: object, *, timeout_s: float = 5.0, fallback: bool = True, multi_box: bool = True
+) -> Verdict:
     """Judge one model response against its gold answer (see ``score_batch``)."""
-    return score_batch([response], [gold], workers=1, timeout_s=timeout_s)[0]
+    return score_batch([response], [gold], workers=1, timeout_s=timeout_s, fallback=fallback, multi_box=multi_box)[0]
 
 
-def score_batch(responses: Sequence, golds: Sequence, *, workers: int = 1, timeout_s: float = 5.0) -> list[Verdict]:
+def score_batch(
+    responses: Sequence,
+    golds: Sequence,
+    *,
+    workers: int = 1,
+    timeout_s: float = 5.0,
+    fallback: bool = True,
+    multi_box: bool = True,
+) -> list[Verdict]:
     """Verdicts for ``responses[i]`` against ``golds[i]``, in order.
 
     ``workers`` worker processes run the symbolic comparisons in parallel; ``timeout_s`` is the hard limit on each
     one (a pair that exceeds it gets reason ``timeout``). Golds may be strings or numbers (see ``gold_text``).
+    ``fallback``: read the last number of the last sentence when a response states its answer no other way
+    (``Verdict.source == "fallback"``); off, such responses have no answer. ``multi_box``: when the gold has several
+    answers and the last box holds fewer, the response's distinct boxes together are its answer (source ``boxes``:
+    ``\\boxed{2}`` and ``\\boxed{3}`` for gold ``2, 3``); off, or for a one-answer gold, the last box wins.
     """
     if len(responses) != len(golds):
         raise ValueError(f"responses and golds differ in length: {len(responses)} vs {len(golds)}")
     _check_limits(workers, timeout_s)
     verdicts: list[Verdict | None] = [None] * len(responses)
     pairs: list[tuple[str, str]] = []
-    positions: list[int] = []
+    positions: list[tuple[int, str]] = []
     for index, (response, gold) in enumerate(zip(responses, golds, strict=True)):
-        answer = extract_answer(response)
         gold_string = gold_text(gold)
-        if answer is None:
-            verdicts[index] = Verdict(False, None, "no_answer")
+        found = extract(response, fallback=fallback)
+        if multi_box and gold_string is not None:
+            found = _boxes_for_several_answers(response, gold_string, found)
+        if found.answer is None:
+            verdicts[index] = Verdict(False, None, "no_answer", None)
         elif gold_string is None:
-            verdicts[index] = Verdict(False, answer, "parse_error")
+            verdicts[index] = Verdict(False, found.answer, "parse_error", found.source)
         else:
-            pairs.append((gold_string, answer))
-            positions.append(index)
-    for index, (_, answer), outcome in zip(positions, pairs, _judge(pairs, workers, timeout_s), strict=True):
-        verdicts[index] = Verdict(bool(outcome.correct), answer, outcome.reason)
+            pairs.append((gold_string, found.answer))
+            positions.append((index, found.source))
+    for (index, source), (_, answer), outcome in zip(positions, pairs, _judge(pairs, workers, timeout_s), strict=True):
+        verdicts[index] = Verdict(bool(outcome.correct), answer, outcome.reason, source)
     return verdicts  # type: ignore[return-value]
+
+
+def _boxes_for_several_answers(response: object, gold: str, found: Extraction) -> Extraction:
+    """The distinct boxes of ``response`` joined by commas (source ``boxes``) when ``gold`` lists several answers, the
+    response has several distinct boxes and its last box lists fewer answers than the gold; else ``found``."""
+    if found.source != "boxed" or not isinstance(response, str):
+        return found
+    expected = answer_count(gold)
+    if expected < 2 or answer_count(found.answer) >= expected:
+        return found
+    distinct = list({key(clean_latex(box)): box for box in all_boxed(response)}.values())
+    return Extraction(", ".join(distinct), "boxes") if len(distinct) > 1 else found

@@ -25,8 +25,13 @@ REASONS = ("exact", "numeric", "symbolic", "approximate", "wrong", "inexact", "n
 
 @dataclass(frozen=True)
 class Verdict:
-    """One judged response: whether it is correct, the answer extracted from it, and why."""
+    """One judged response: whether it is correct, the answer extracted from it, why, and where the answer was found.
+
+    ``source`` is the extraction rule that found ``answer`` (``rewards.extract.SOURCES``: ``boxed``, ``boxes``,
+    ``answer_phrase``, ``gsm8k_marker``, ``fallback``), None when there is no answer.
+    """
 
     correct: bool
     answer: str | None
     reason: str
+    source: str | None

@@ -11,6 +11,9 @@ default config, so add them with ``+reward.reward_kwargs.<key>=...``); unknown k
 - ``workers``: verifier worker processes per reward-loop worker (default 2).
 - ``batch_window_s``: how long the first waiting response waits for others to join its batch (default 0.02).
 - ``max_batch``: a batch is scored as soon as it has this many responses (default 1024).
+- ``fallback``: read the last number of the last sentence when a response states its answer no other way (default
+  true; ``rewards.score_batch``).
+- ``multi_box``: several boxes answer a gold with several answers (default true; false: the last box always wins).
 
 verl's reward loop calls ``run_single`` once per response, concurrently; responses that arrive within one batch
 window are scored together, so repeated answers hit the cache and symbolic comparisons run in parallel.
@@ -31,6 +34,7 @@ from rewards.scoring import score_batch
 from rewards.verdict import Verdict
 
 _OPTIONS = {"timeout_s": 5.0, "workers": 2, "batch_window_s": 0.02, "max_batch": 1024}
+_FLAGS = {"fallback": True, "multi_box": True}
 _REWARD_KEYS = {"correct_reward", "incorrect_reward", "no_answer_reward"}
 
 
@@ -38,7 +42,7 @@ def _options(config: Any) -> tuple[RewardValues, dict]:
     """(reward values, batching options) from ``config.reward.reward_kwargs``; unknown keys are errors."""
     reward_cfg = config.get("reward", {}) if hasattr(config, "get") else {}
     kwargs = dict(reward_cfg.get("reward_kwargs", None) or {})
-    unknown = set(kwargs) - _REWARD_KEYS - set(_OPTIONS)
+    unknown = set(kwargs) - _REWARD_KEYS - set(_OPTIONS) - set(_FLAGS)
     if unknown:
         raise ValueError(f"reward.reward_kwargs has keys unknown to asyppo_math: {sorted(unknown)}")
     options = {}
@@ -52,6 +56,10 @@ def _options(config: Any) -> tuple[RewardValues, dict]:
         smallest_allowed = 0 if name == "batch_window_s" else 1e-9
         if options[name] < smallest_allowed:
             raise ValueError(f"reward.reward_kwargs.{name} must be positive, got {value!r}")
+    for name, default in _FLAGS.items():
+        options[name] = kwargs.get(name, default)
+        if not isinstance(options[name], bool):
+            raise ValueError(f"reward.reward_kwargs.{name} must be true or false, got {options[name]!r}")
     return RewardValues.from_mapping(kwargs, "reward.reward_kwargs"), options
 
 
@@ -76,7 +84,12 @@ class AsyPPOMathRewardManager(RewardManagerBase):
         verdict = await self._score(response, item.non_tensor_batch["reward_model"]["ground_truth"])
         return {
             "reward_score": self.values.of(verdict),
-            "reward_extra_info": {"acc": verdict.correct, "pred": verdict.answer or "", "reason": verdict.reason},
+            "reward_extra_info": {
+                "acc": verdict.correct,
+                "pred": verdict.answer or "",
+                "reason": verdict.reason,
+                "source": verdict.source or "",
+            },
         }
 
     async def _score(self, response: str, gold: Any) -> Verdict:
@@ -104,7 +117,12 @@ class AsyPPOMathRewardManager(RewardManagerBase):
             verdicts = await asyncio.get_running_loop().run_in_executor(
                 None,
                 lambda: score_batch(
-                    responses, golds, workers=self.options["workers"], timeout_s=self.options["timeout_s"]
+                    responses,
+                    golds,
+                    workers=self.options["workers"],
+                    timeout_s=self.options["timeout_s"],
+                    fallback=self.options["fallback"],
+                    multi_box=self.options["multi_box"],
                 ),
             )
         except Exception as error:

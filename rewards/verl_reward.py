@@ -1,11 +1,11 @@
 """verl custom reward function: ``reward.custom_reward_function.path=pkg://rewards.verl_reward`` (or the path of
 this file) with ``reward.custom_reward_function.name=compute_score``.
 
-Reward values come from ``reward.custom_reward_function.reward_kwargs`` (``correct_reward``, ``incorrect_reward``,
-``no_answer_reward``, ``timeout_s``; add them with ``+reward.custom_reward_function.reward_kwargs.<key>=...``),
-which verl passes as keyword arguments. verl calls this once per response from an executor thread; the symbolic
-comparisons still run in worker processes with a hard time limit. For batched scoring use the ``asyppo_math``
-reward manager (``rewards.verl_manager``).
+Reward values and options come from ``reward.custom_reward_function.reward_kwargs`` (``correct_reward``,
+``incorrect_reward``, ``no_answer_reward``, ``timeout_s``, and ``fallback`` / ``multi_box`` as in ``rewards.score``;
+add them with ``+reward.custom_reward_function.reward_kwargs.<key>=...``), which verl passes as keyword arguments.
+verl calls this once per response from an executor thread; the symbolic comparisons still run in worker processes
+with a hard time limit. For batched scoring use the ``asyppo_math`` reward manager (``rewards.verl_manager``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ def compute_score(
     incorrect_reward: float = 0.0,
     no_answer_reward: float = 0.0,
     timeout_s: float = 5.0,
+    fallback: bool = True,
+    multi_box: bool = True,
     **verl_extras: Any,
 ) -> dict:
     """Judge ``solution_str`` against ``ground_truth``: ``{"score": reward, "acc": correct, "pred": answer or ""}``.
@@ -38,5 +40,5 @@ def compute_score(
     if unknown:
         raise TypeError(f"compute_score got unknown reward_kwargs {sorted(unknown)}")
     values = RewardValues(correct=correct_reward, incorrect=incorrect_reward, no_answer=no_answer_reward)
-    verdict = score(solution_str, ground_truth, timeout_s=timeout_s)
+    verdict = score(solution_str, ground_truth, timeout_s=timeout_s, fallback=fallback, multi_box=multi_box)
     return {"score": values.of(verdict), "acc": verdict.correct, "pred": verdict.answer or ""}

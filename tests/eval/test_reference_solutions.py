@@ -3,8 +3,8 @@
 What each set offers as a "reference response":
 - math500, minerva: the ``solution`` field (ends in a ``\\boxed{}`` answer).
 - aime24: the ``solution`` field; one of 30 (id 60) states its answer only in prose, so like every reference
-  solution without any final-answer statement it gets "The final answer is $\\boxed{gold}$." appended.
-- olympiadbench: ``solution[0]`` never states a final answer (0 of 675), so all get the boxed gold appended (with
+  solution without a boxed answer (or GSM8K ``####`` line) it gets "The final answer is $\\boxed{gold}$." appended.
+- olympiadbench: ``solution[0]`` never boxes a final answer (0 of 675), so all get the boxed gold appended (with
   ``$`` removed: ``$69$,$84$`` -> ``\\boxed{69,84}``); this checks the gold parsing of multi-answers, not extraction.
 - aime25, amc23: no solution field; the response is "The final answer is $\\boxed{gold}$." (a gold round trip).
 - gsm8k: the ``answer`` text itself, ending in ``#### 18``.
@@ -18,14 +18,14 @@ import pytest
 
 from eval.benchmarks import BENCHMARKS, BenchmarkProblem, load_benchmark
 from eval.cli import main
-from rewards import extract_answer
+from rewards.extract import last_boxed
 
 
 def reference_response(problem: BenchmarkProblem) -> str:
     boxed_gold = f"The final answer is $\\boxed{{{problem.gold.replace('$', '')}}}$."
     if problem.reference_solution is None:
         return boxed_gold
-    if "####" not in problem.reference_solution and extract_answer(problem.reference_solution) is None:
+    if "####" not in problem.reference_solution and last_boxed(problem.reference_solution) is None:
         return f"{problem.reference_solution}\n\n{boxed_gold}"
     return problem.reference_solution
 

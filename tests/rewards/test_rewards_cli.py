@@ -27,11 +27,11 @@ def test_score_writes_each_row_with_its_verdict(tmp_path):
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert rows == [
         {"id": 1, "response": r"so \boxed{40_9}", "gold": "40_9", "correct": True, "extracted_answer": "40_9",
-         "reason": "exact"},
+         "reason": "exact", "answer_source": "boxed"},
         {"id": 2, "response": r"so \boxed{40_2}", "gold": "40_9", "correct": False, "extracted_answer": "40_2",
-         "reason": "wrong"},
+         "reason": "wrong", "answer_source": "boxed"},
         {"id": 3, "response": "I am not sure", "gold": "7", "correct": False, "extracted_answer": None,
-         "reason": "no_answer"},
+         "reason": "no_answer", "answer_source": None},
     ]  # fmt: skip
 
 
@@ -62,8 +62,20 @@ def test_missing_input_file_is_a_clear_error(tmp_path, capsys):
     assert "nope.jsonl" in capsys.readouterr().err
 
 
-def test_check_prints_verdict_and_reason(capsys):
+def test_check_prints_verdict_reason_and_where_the_answer_was_found(capsys):
     assert main(["check", "40_9", r"The answer is \boxed{40_2}"]) == 0
-    assert capsys.readouterr().out.strip() == "incorrect (wrong); extracted answer: '40_2'"
+    assert capsys.readouterr().out.strip() == "incorrect (wrong); extracted answer: '40_2' (from boxed)"
     assert main(["check", "27.0", r"\boxed{27}"]) == 0
-    assert capsys.readouterr().out.strip() == "correct (numeric); extracted answer: '27'"
+    assert capsys.readouterr().out.strip() == "correct (numeric); extracted answer: '27' (from boxed)"
+    assert main(["check", "41", "12 + 29 = 41"]) == 0
+    assert capsys.readouterr().out.strip() == "correct (exact); extracted answer: '41' (from fallback)"
+
+
+def test_no_fallback_flag_reads_no_answer_from_a_bare_last_sentence(capsys):
+    assert main(["check", "41", "12 + 29 = 41", "--no-fallback"]) == 0
+    assert capsys.readouterr().out.strip() == "incorrect (no_answer); extracted answer: None (from nowhere)"
+
+
+def test_last_box_only_flag_keeps_the_last_box_for_several_answers(capsys):
+    assert main(["check", "2, 3", r"\boxed{2} and \boxed{3}", "--last-box-only"]) == 0
+    assert capsys.readouterr().out.strip() == "incorrect (wrong); extracted answer: '3' (from boxed)"

@@ -106,6 +106,60 @@ FAST_PATH_CASES = [
     ("y = 2x + 3", "2x+3", True, "exact"),
 ]
 
+# How answers are stated: each accepted form next to its wrong near misses.
+STATEMENT_CASES = [
+    # a comma with a space, or a group of other than three digits, makes a list, not a thousands separator
+    ("32349", "32,349", True, "numeric"),
+    ("32349", "32, 349", False, "wrong"),
+    ("32349", "3,2349", False, "wrong"),
+    ("1,600", "1, 600", False, "wrong"),
+    ("14{,}916", "14916", True, "numeric"),
+    ("14 {, }916", "14916", True, "numeric"),
+    ("14916", "14{,}916", True, "numeric"),
+    ("14{,}916", "14917", False, "wrong"),
+    ("14{,}916", "14, 916", False, "wrong"),
+    # a decimal comma reads as a point only against a decimal gold, and never before a group of three digits
+    ("3.5", "3,5", True, "numeric"),
+    ("0.25", "0,25", True, "numeric"),
+    ("3.5", "3,6", False, "wrong"),
+    ("3.142", "3,142", False, "wrong"),
+    ("35", "3,5", False, "wrong"),
+    # the answer's left side is dropped only when the gold has no "="; equations compare as equations
+    ("5", "z = 5", True, "exact"),
+    ("x+y=5", "z=5", False, "wrong"),
+    ("2x+4y-3=0", r"y=-\frac12x+\frac34", True, "symbolic"),
+    ("2x+4y-3=0", r"y=-\frac12x+\frac35", False, "wrong"),
+    # a gold tuple of unknowns: the tuple, or each unknown assigned once
+    ("(p,q)=(3,2)", "(3,2)", True, "exact"),
+    ("(p,q)=(3,2)", "q=2, p=3", True, "exact"),
+    ("(p,q)=(3,2)", "(2,3)", False, "wrong"),
+    ("(p,q)=(3,2)", "p=2, q=3", False, "wrong"),
+    ("(p,q)=(3,2)", "p=3, r=2", False, "wrong"),
+    # plain braces around a list make a set
+    ("{-2021, 2021}", r"\pm 2021", True, "numeric"),
+    (r"\pm 2021", "{2021, -2021}", True, "numeric"),
+    ("{-2021, 2021}", "2021", False, "wrong"),
+    ("{-2021, 2021}", r"\pm 2020", False, "wrong"),
+    # an inequality on one unknown is an interval
+    ("(0,1)", "0<f(x)<1", True, "exact"),
+    ("0<f(x)<1", "(0,1)", True, "exact"),
+    (r"[2, \infty)", r"x \ge 2", True, "exact"),
+    (r"(-\infty,0)\cup(1,\infty)", r"x<0 \text{ or } x>1", True, "exact"),
+    ("(0,1)", r"0 \le f(x) < 1", False, "wrong"),
+    ("(0,1]", "0<x<1", False, "wrong"),
+    ("(0,1)", "0<x<2", False, "wrong"),
+    ("(3,2)", "2<x<3", False, "wrong"),  # a point, not an interval
+    ("x > 3", "y > 3", False, "wrong"),
+    (r"(-\infty,0)\cup(1,\infty)", r"x<0 \text{ or } x>2", False, "wrong"),
+    # lists joined by "and", "or" or ";" are sets; a hedge between two answers is a wrong list
+    ("2, 3", r"2 \text{ and } 3", True, "exact"),
+    ("2, 3", "2; 3", True, "exact"),
+    ("2, 3", r"x=2 \text{ or } x=3", True, "exact"),
+    ("3", "2 or 3", False, "wrong"),
+    ("2, 3", "2 and 4", False, "wrong"),
+    ("2, 3", "2 and 3 and 4", False, "wrong"),
+]
+
 SYMBOLIC_CASES = [
     (r"3\sqrt{13}", r"\sqrt{117}", True, "symbolic"),
     (r"\frac{\sqrt{3}}{3}", r"\frac{1}{\sqrt{3}}", True, "symbolic"),
@@ -121,9 +175,9 @@ SYMBOLIC_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("gold", "answer", "correct", "reason"), FAST_PATH_CASES + SYMBOLIC_CASES)
+@pytest.mark.parametrize(("gold", "answer", "correct", "reason"), FAST_PATH_CASES + STATEMENT_CASES + SYMBOLIC_CASES)
 def test_labelled_pair_gets_its_verdict(gold, answer, correct, reason):
-    assert score(f"The answer is $\\boxed{{{answer}}}$.", gold) == Verdict(correct, answer, reason)
+    assert score(f"The answer is $\\boxed{{{answer}}}$.", gold) == Verdict(correct, answer, reason, "boxed")
 
 
 def test_is_equivalent_takes_a_bare_answer_not_a_response():
@@ -133,9 +187,9 @@ def test_is_equivalent_takes_a_bare_answer_not_a_response():
 
 
 def test_numeric_golds_are_accepted_as_numbers():
-    assert score(r"\boxed{27}", 27.0) == Verdict(True, "27", "numeric")
-    assert score(r"\boxed{25}", "025") == Verdict(True, "25", "numeric")
-    assert score(r"\boxed{588}", 588) == Verdict(True, "588", "exact")
+    assert score(r"\boxed{27}", 27.0) == Verdict(True, "27", "numeric", "boxed")
+    assert score(r"\boxed{25}", "025") == Verdict(True, "25", "numeric", "boxed")
+    assert score(r"\boxed{588}", 588) == Verdict(True, "588", "exact", "boxed")
 
 
 def test_numpy_golds_from_parquet_rows_are_read():
@@ -151,13 +205,43 @@ def test_a_gold_list_is_a_set_of_answers():
 
 
 def test_a_boxed_gold_is_reduced_to_its_content():
-    assert score(r"\boxed{12}", r"so \boxed{12}") == Verdict(True, "12", "exact")
+    assert score(r"\boxed{12}", r"so \boxed{12}") == Verdict(True, "12", "exact", "boxed")
 
 
 def test_missing_answer_is_no_answer():
-    assert score("I give up.", "5") == Verdict(False, None, "no_answer")
+    assert score("I give up.", "5") == Verdict(False, None, "no_answer", None)
 
 
 @pytest.mark.parametrize("gold", [None, "", "   ", float("nan"), True, object(), [], ["5", None]])
 def test_missing_or_unreadable_gold_is_a_parse_error(gold):
-    assert score(r"\boxed{5}", gold) == Verdict(False, "5", "parse_error")
+    assert score(r"\boxed{5}", gold) == Verdict(False, "5", "parse_error", "boxed")
+
+
+def test_several_boxes_answer_a_gold_with_several_answers():
+    assert score(r"So $\boxed{2}$ and $\boxed{3}$.", "2, 3") == Verdict(True, "2, 3", "exact", "boxes")
+    assert score(r"\boxed{2}, then \boxed{3}, i.e. \boxed{3}", "3, 2") == Verdict(True, "2, 3", "exact", "boxes")
+
+
+def test_several_boxes_that_differ_from_the_gold_set_are_wrong():
+    assert score(r"\boxed{2} and \boxed{4}", "2, 3") == Verdict(False, "2, 4", "wrong", "boxes")
+    assert score(r"\boxed{2}, \boxed{3}, \boxed{4}", "2, 3") == Verdict(False, "2, 3, 4", "wrong", "boxes")
+
+
+def test_a_last_box_holding_every_answer_is_the_answer():
+    assert score(r"First \boxed{5}, finally \boxed{2, 3}", "2, 3") == Verdict(True, "2, 3", "exact", "boxed")
+
+
+def test_the_last_box_wins_for_a_one_answer_gold():
+    assert score(r"\boxed{2} then \boxed{3}", "2") == Verdict(False, "3", "wrong", "boxed")
+    assert score(r"\boxed{2} then \boxed{3}", "3") == Verdict(True, "3", "exact", "boxed")
+
+
+def test_multi_box_off_keeps_the_last_box():
+    assert score(r"\boxed{2} and \boxed{3}", "2, 3", multi_box=False) == Verdict(False, "3", "wrong", "boxed")
+
+
+def test_an_unboxed_statement_is_judged_with_its_source():
+    assert score("So, the answer is 1600.", "1600") == Verdict(True, "1600", "exact", "answer_phrase")
+    assert score("12 + 29 = 41", "41") == Verdict(True, "41", "exact", "fallback")
+    assert score("12 + 29 = 41", "41", fallback=False) == Verdict(False, None, "no_answer", None)
+    assert score("The answer is $5$ or $6$.", "6") == Verdict(False, "5, 6", "wrong", "answer_phrase")

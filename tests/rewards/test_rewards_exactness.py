@@ -30,8 +30,9 @@ NEAR_MISSES = [
     (r"e^{-50}", "0.0", "inexact"),
     ("x^2", r"x^2 + 10^{-30}", "inexact"),  # unknowns: Math-Verify says equal, the exact check refutes it
     ("2x = 10^{-40}", "2x = 10^{-41}", "inexact"),  # equations: the sides differ by a nonzero number
-    ("x < 10^{-40}", "x < 10^{-41}", "inexact"),
+    ("x < 10^{-40}", "x < 10^{-41}", "inexact"),  # inequalities compare as intervals
     ("x < 10^{-40}", r"10^{-41} > x", "inexact"),
+    (r"2x \le 10^{-40}", r"2x \le 10^{-41}", "inexact"),  # not a bound on one unknown: the symbolic path
 ]
 EQUAL_FORMS = [
     (r"\frac{1}{100!}", r"\frac{1}{100\cdot 99!}", "symbolic"),
@@ -44,25 +45,27 @@ EQUAL_FORMS = [
     (r"10^{-40}", r"\frac{1}{10^{40}}", "numeric"),
     (r"\sqrt{5+2\sqrt{6}}", r"\sqrt{2}+\sqrt{3}", "symbolic"),
     (r"\frac{\log 2}{\log 3}", r"\log_3 2", "symbolic"),
-    ("x < 10^{-40}", r"10^{-40} > x", "symbolic"),
+    ("x < 10^{-40}", r"10^{-40} > x", "exact"),
+    (r"2x \le 10^{-40}", r"10^{-40} \ge 2x", "symbolic"),
 ]
 
 
 @pytest.mark.parametrize(("gold", "answer", "reason"), NEAR_MISSES)
 def test_near_misses_of_tiny_or_huge_quantities_are_rejected(gold, answer, reason):
-    assert score(rf"\boxed{{{answer}}}", gold) == Verdict(False, answer, reason)
+    assert score(rf"\boxed{{{answer}}}", gold) == Verdict(False, answer, reason, "boxed")
 
 
 @pytest.mark.parametrize(("gold", "answer", "reason"), EQUAL_FORMS)
 def test_equal_quantities_written_differently_are_accepted(gold, answer, reason):
-    assert score(rf"\boxed{{{answer}}}", gold) == Verdict(True, answer, reason)
+    assert score(rf"\boxed{{{answer}}}", gold) == Verdict(True, answer, reason, "boxed")
 
 
 def test_the_exact_check_overrules_math_verify():
     from math_verify import parse, verify
 
     assert verify(parse(r"$\frac{1}{100!}$"), parse(r"$\frac{1}{101!}$"))  # Math-Verify's absolute tolerance
-    assert score(r"\boxed{\frac{1}{101!}}", r"\frac{1}{100!}") == Verdict(False, r"\frac{1}{101!}", "inexact")
+    verdict = score(r"\boxed{\frac{1}{101!}}", r"\frac{1}{100!}")
+    assert verdict == Verdict(False, r"\frac{1}{101!}", "inexact", "boxed")
 
 
 @pytest.mark.parametrize(
@@ -86,7 +89,7 @@ def test_the_exact_check_overrules_math_verify():
 )
 def test_decimals_are_compared_with_a_relative_tolerance(gold, answer, verdict):
     correct, reason = verdict
-    assert score(rf"\boxed{{{answer}}}", gold) == Verdict(correct, answer, reason)
+    assert score(rf"\boxed{{{answer}}}", gold) == Verdict(correct, answer, reason, "boxed")
 
 
 _ATOMS = st.one_of(

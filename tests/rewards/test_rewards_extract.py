@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rewards import extract_answer
+from rewards.extract import NO_ANSWER, Extraction, all_boxed, extract
 
 
 def test_last_boxed_wins_over_earlier_boxes():
@@ -47,8 +48,79 @@ def test_box_is_preferred_over_answer_line():
     assert extract_answer("Answer: 3\nActually \\boxed{8}") == "8"
 
 
-def test_text_without_any_marker_has_no_answer():
-    assert extract_answer("I think it is 5.") is None
+def test_without_any_marker_the_last_number_of_the_last_sentence_is_the_fallback():
+    assert extract("I think it is 5.") == Extraction("5", "fallback")
+    assert extract("First 3 apples.\n12 + 29 = 41") == Extraction("41", "fallback")
+    assert extract("So the total is 1,600 dollars.") == Extraction("1,600", "fallback")
+    assert extract("we get 12-3 = 9") == Extraction("9", "fallback")  # "-3" is a difference, not a sign
+    assert extract("so x = -5") == Extraction("-5", "fallback")
+
+
+def test_the_fallback_takes_the_value_after_the_last_equals_of_final_math():
+    assert extract("Adding, $12 + 29 = 41$.") == Extraction("41", "fallback")
+    assert extract(r"Hence $x = \frac{3}{4}$") == Extraction(r"\frac{3}{4}", "fallback")
+
+
+def test_the_fallback_finds_nothing_in_a_last_sentence_without_a_number():
+    assert extract("It is 5. Hope this helps!") == NO_ANSWER
+
+
+def test_the_fallback_ignores_a_last_sentence_that_qualifies_its_number():
+    assert extract("So she has 5 more apples than Tom.") == NO_ANSWER
+    assert extract("It is not 5.") == NO_ANSWER
+
+
+def test_the_fallback_can_be_switched_off():
+    assert extract("I think it is 5.", fallback=False) == NO_ANSWER
+    assert extract_answer("12 + 29 = 41", fallback=False) is None
+
+
+def test_precedence_is_box_then_answer_phrase_then_gsm8k_marker_then_fallback():
+    assert extract("\\boxed{6}. The answer is 7.\n#### 8\nSo 9") == Extraction("6", "boxed")
+    assert extract("The answer is 7.\n#### 8\nSo 9") == Extraction("7", "answer_phrase")
+    assert extract("Total 9 * 2 = 18.\n#### 18\nSo 9") == Extraction("18", "gsm8k_marker")
+    assert extract("Total 9 * 2 = 18.\nSo 9") == Extraction("9", "fallback")
+
+
+@pytest.mark.parametrize(
+    ("response", "answer"),
+    [
+        ("The answer is 4.", "4"),
+        ("The answer is -50.", "-50"),
+        ("So, the answer is 1600.", "1600"),
+        ("The answer is: 12", "12"),
+        ("**Answer:** 5", "5"),
+        ("Answer:\n\n 42\n", "42"),
+        ("so the answer = 7", "7"),
+        ("The answer is x = 5.", "x = 5"),
+        ("The answer is (C).", "(C)"),
+        ("The answer is Evelyn.", "Evelyn"),
+        ("The answer is \\(7\\)", "7"),
+    ],
+)
+def test_an_answer_phrase_without_a_box_gives_the_stated_answer(response, answer):
+    assert extract(response) == Extraction(answer, "answer_phrase")
+
+
+@pytest.mark.parametrize(
+    ("response", "answer"),
+    [
+        ("Final Answer: The largest $n$ is 34.", "34"),
+        ("Final Answer: The largest $n$ is $34$.", "34"),
+        ("The answer is the sum of 12 and 29, which is 41.", "41"),
+        ("The answers are $5$ and $6$.", "5, 6"),
+        ("The answer is either 5 or 6.", "5, 6"),  # a hedge stays a list of two, which no one-answer gold accepts
+    ],
+)
+def test_a_stated_answer_in_prose_is_the_math_at_its_end(response, answer):
+    assert extract(response) == Extraction(answer, "answer_phrase")
+
+
+@pytest.mark.parametrize(
+    "response", ["The answer is not 5.", "The answer is at least 5.", "The answer is 41, which is 12 more than 29."]
+)
+def test_a_qualified_number_at_the_end_of_an_answer_phrase_is_no_answer(response):
+    assert extract(response) == NO_ANSWER
 
 
 @pytest.mark.parametrize("response", [None, 5, 3.0, b"\\boxed{5}", ["\\boxed{5}"], {"a": 1}])
@@ -83,8 +155,14 @@ def test_a_line_opening_gsm8k_marker_gives_the_answer():
 
 
 def test_a_gsm8k_marker_inside_a_line_is_not_an_answer():
-    assert extract_answer("the string #### 5 appears mid-sentence") is None
+    assert extract("the string #### 5 appears mid-sentence", fallback=False) == NO_ANSWER
+    assert extract("the string #### 5 appears mid-sentence").source == "fallback"
 
 
 def test_a_markdown_heading_is_not_a_gsm8k_answer():
     assert extract_answer("#### Step 1: set up\n#### 1. Solve for x") is None
+
+
+def test_all_boxed_lists_every_closed_top_level_box_in_order():
+    text = r"a \boxed{1} b \boxed{\frac{1}{2}} c \boxed{} \boxed{\boxed{3}} \boxed{4"
+    assert all_boxed(text) == ["1", r"\frac{1}{2}", r"\boxed{3}"]

@@ -57,7 +57,7 @@ def test_repeated_pairs_are_judged_once(monkeypatch):
     monkeypatch.setattr(pool, "judge", lambda tasks, *a: calls.append(list(tasks)) or original(tasks, *a))
     answer = r"\frac{\sqrt{2}+\sqrt{8}}{\sqrt{2}} + 0 \cdot 17"  # symbolic, and not seen by earlier tests
     verdicts = score_batch([rf"\boxed{{{answer}}}"] * 50, ["3"] * 50, workers=2)
-    assert verdicts == [Verdict(True, answer, "symbolic")] * 50
+    assert verdicts == [Verdict(True, answer, "symbolic", "boxed")] * 50
     assert calls == [[("3", answer)]]
     score(rf"\boxed{{{answer}}}", "3")
     assert len(calls) == 1  # the second call is served from the cache
@@ -69,7 +69,7 @@ def test_pathological_answer_times_out_within_the_limit(answer):
     start = time.perf_counter()
     verdict = score(rf"\boxed{{{answer}}}", r"3\sqrt{13}", timeout_s=1.0)
     assert time.perf_counter() - start < 1.0 + SLACK_S
-    assert verdict in (Verdict(False, answer, "timeout"), Verdict(False, answer, "wrong"))
+    assert verdict in (Verdict(False, answer, "timeout", "boxed"), Verdict(False, answer, "wrong", "boxed"))
 
 
 def test_stuck_worker_is_killed_and_replaced():
@@ -77,15 +77,15 @@ def test_stuck_worker_is_killed_and_replaced():
     pool = get_pool()
     before = pool.worker_pids
     verdict = score(r"\boxed{(10^{10^{10}})!}", r"3\sqrt{14}", timeout_s=0.5)  # a pair no other test caches
-    assert verdict == Verdict(False, r"(10^{10^{10}})!", "timeout")
+    assert verdict == Verdict(False, r"(10^{10^{10}})!", "timeout", "boxed")
     assert len(before - pool.worker_pids) == 1  # exactly the stuck one was killed
-    assert score(r"\boxed{\sqrt{117}}", r"3\sqrt{13}") == Verdict(True, r"\sqrt{117}", "symbolic")
+    assert score(r"\boxed{\sqrt{117}}", r"3\sqrt{13}") == Verdict(True, r"\sqrt{117}", "symbolic", "boxed")
 
 
 def test_timeout_in_a_thread_is_a_verdict_not_a_crash():
     with ThreadPoolExecutor(1) as pool:
         verdict = pool.submit(score, r"\boxed{(10^{10^{10}})!}", r"3\sqrt{15}", timeout_s=0.5).result()
-    assert verdict == Verdict(False, r"(10^{10^{10}})!", "timeout")
+    assert verdict == Verdict(False, r"(10^{10^{10}})!", "timeout", "boxed")
 
 
 def test_megabyte_responses_get_a_verdict_quickly():

@@ -95,7 +95,7 @@ def test_manager_scores_concurrent_responses_in_one_batch(tokenizer, monkeypatch
     items = [
         _item(tokenizer, r"The answer is \boxed{13}.", "13"),
         _item(tokenizer, r"The answer is \boxed{9}.", "13"),
-        _item(tokenizer, "x = 4, so", "13"),
+        _item(tokenizer, "I am not sure, so", "13"),
     ]
 
     async def run():

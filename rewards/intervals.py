@@ -1,0 +1,71 @@
+"""Inequalities read as intervals: ``0 < f(x) < 1`` is ``(0, 1)``, ``x \\ge 2`` is ``[2, \\infty)``.
+
+Works on cleaned LaTeX (``rewards.normalize.clean_latex``). Only a single unknown (``x``, ``x_1``, ``\\theta``,
+``f(x)``) bounded by expressions without it counts; a chain must run one way (``a < x \\le b`` or ``b > x > a``) and,
+when both bounds are plain numbers, describe a nonempty interval.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from rewards.arithmetic import evaluate
+from rewards.normalize import key
+
+_OPERATOR = re.compile(r"(\\(?:leqslant|geqslant|leq|geq|le|ge|lt|gt)(?![A-Za-z])|<=|>=|<|>|≤|≥)")
+_LESS = {"<": False, "\\lt": False, "\\le": True, "\\leq": True, "\\leqslant": True, "<=": True, "≤": True}
+_GREATER = {">": False, "\\gt": False, "\\ge": True, "\\geq": True, "\\geqslant": True, ">=": True, "≥": True}
+_UNKNOWN = re.compile(r"^(?:[A-Za-z]|\\[A-Za-z]+)(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]))?(?:\([A-Za-z]\))?$")
+_CONSTANTS = {"e", "i", "\\pi", "\\infty"}
+_INFINITY = "\\infty"
+
+
+class Interval(NamedTuple):
+    """An interval as text (``[2, \\infty)``) and the unknown it constrains (``key``-ed: ``x``, ``f(x)``)."""
+
+    text: str
+    unknown: str
+
+
+def _is_unknown(side: str) -> bool:
+    return bool(_UNKNOWN.match(key(side))) and key(side) not in _CONSTANTS
+
+
+def _render(low: str, low_closed: bool, high: str, high_closed: bool) -> str | None:
+    """``[low, high)`` with brackets by closedness (open at infinities); None for an empty numeric interval."""
+    low_value, high_value = evaluate(key(low)), evaluate(key(high))
+    if low_value is not None and high_value is not None and low_value >= high_value:
+        return None
+    left = "[" if low_closed and low != f"-{_INFINITY}" else "("
+    right = "]" if high_closed and high != _INFINITY else ")"
+    return f"{left}{low}, {high}{right}"
+
+
+def as_interval(text: str) -> Interval | None:
+    """The interval that the inequality ``text`` describes, or None when it is not one of the supported forms."""
+    if len(text) > 500:
+        return None
+    parts = [part.strip() for part in _OPERATOR.split(text)]
+    sides, operators = parts[::2], parts[1::2]
+    if not operators or any(not side for side in sides):
+        return None
+    if all(op in _LESS for op in operators):
+        ascending = True
+    elif all(op in _GREATER for op in operators):
+        ascending = False
+    else:
+        return None
+    closed = [(_LESS if ascending else _GREATER)[op] for op in operators]
+    if not ascending:  # b > x > a reads as a < x < b
+        sides, closed = sides[::-1], closed[::-1]
+    if len(sides) == 3 and _is_unknown(sides[1]) and not any(_is_unknown(s) for s in (sides[0], sides[2])):
+        rendered = _render(sides[0], closed[0], sides[2], closed[1])
+        return Interval(rendered, key(sides[1])) if rendered else None
+    if len(sides) != 2 or _is_unknown(sides[0]) == _is_unknown(sides[1]):
+        return None
+    if _is_unknown(sides[0]):  # x < b
+        rendered = _render(f"-{_INFINITY}", False, sides[1], closed[0])
+        return Interval(rendered, key(sides[0])) if rendered else None
+    rendered = _render(sides[0], closed[0], _INFINITY, False)  # a < x
+    return Interval(rendered, key(sides[1])) if rendered else None
