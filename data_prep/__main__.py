@@ -1,4 +1,5 @@
-"""Command line: ``python -m data_prep build ...`` and ``python -m data_prep inspect DIR``."""
+"""Command line: ``python -m data_prep build ...``, ``python -m data_prep arithmetic ...`` and
+``python -m data_prep inspect DIR``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from data_prep.arithmetic import DEFAULT_LEVELS, LEVELS, SHORT_ANSWER_TEMPLATE, build_arithmetic
 from data_prep.build import BuildOptions, build
 from data_prep.decontaminate import DEFAULT_BOILERPLATE_PROBLEMS, DEFAULT_NGRAM
 from data_prep.filters import FilterOptions
@@ -61,6 +63,18 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--stratify", type=_names, default=(), help=f"comma list of {', '.join(STRATA)}")
     build_cmd.add_argument("--strict", action="store_true", help="fail on the first invalid row instead of counting")
     build_cmd.add_argument("--no-progress", action="store_true", help="no progress bars")
+    arith_cmd = commands.add_parser("arithmetic", help="write a synthetic arithmetic train/val set of graded "
+                                    "difficulty (data_prep/arithmetic.py)")
+    arith_cmd.add_argument("--out", type=Path, required=True, help="output directory")
+    arith_cmd.add_argument("--train", type=int, default=512, help="training problems (default 512)")
+    arith_cmd.add_argument("--val", type=int, default=100, help="validation problems (default 100)")
+    arith_cmd.add_argument("--levels", type=_names, default=DEFAULT_LEVELS,
+                           help=f"comma list, in equal shares (default {','.join(DEFAULT_LEVELS)}; "
+                           f"known: {','.join(LEVELS)})")
+    arith_cmd.add_argument("--template", default=SHORT_ANSWER_TEMPLATE,
+                           help=f"prompt template (default {SHORT_ANSWER_TEMPLATE})")
+    arith_cmd.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    arith_cmd.add_argument("--source", help="one data_source for every row (default: arith_<level> per level)")
     inspect_cmd = commands.add_parser("inspect", help="print a build directory's manifest summary and a few rows")
     inspect_cmd.add_argument("out", type=Path)
     inspect_cmd.add_argument("--rows", type=int, default=3, help="example rows to print (default 3)")
@@ -99,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
             print(summary(args.out, rows=0))
             counts = manifest["counts"]
             print(f"wrote {counts['train']} train and {counts['val']} val problems to {args.out}")
+        elif args.command == "arithmetic":
+            train, val = build_arithmetic(args.out, args.train, args.val, args.levels, args.seed, args.template,
+                                          args.source)
+            print(f"wrote {args.train} train problems to {train} and {args.val} val problems to {val}")
         else:
             print(summary(args.out, rows=args.rows))
     except DataPrepError as error:

@@ -43,9 +43,16 @@ class PromptTemplate:
         return [{"role": "user", "content": self.user_message(problem)}]
 
 
+SHORT_ANSWER_INSTRUCTION = "Respond with just the number, no explanation."
+
 TEMPLATES: dict[str, PromptTemplate] = {
     template.name: template
-    for template in (PromptTemplate(name="boxed", user_format="{problem}\n" + _BOXED_FORMAT),)
+    for template in (
+        PromptTemplate(name="boxed", user_format="{problem}\n" + _BOXED_FORMAT),
+        # Short-answer tasks (the CPU learning demo's arithmetic): a few tokens instead of a worked solution. The
+        # answer is unboxed; rewards reads it from an answer phrase or the last number.
+        PromptTemplate(name="short_answer", user_format="{problem} " + SHORT_ANSWER_INSTRUCTION),
+    )
 }
 DEFAULT_TEMPLATE = "boxed"
 

@@ -1,49 +1,24 @@
 """A tiny synthetic arithmetic train/val set in verl's RL parquet schema, for CPU demo runs and end-to-end tests.
 
-Each row asks "What is a + b?" (or a - b, a * b) through the shared ``base`` prompt template and stores the answer as
-``reward_model.ground_truth``. Rows are a deterministic function of the seed; nothing is downloaded. The parquet is
-written by ``data_prep.writer`` (the schema of the real training set).
+One-digit questions (``What is a + b?``, ``a - b``, ``a * b``, ints 0..9) from :mod:`data_prep.arithmetic`, all under
+the data source ``tiny_arith``, asked through the default ``boxed`` prompt template. Rows are a deterministic function
+of the seed; nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import argparse
-import operator
-import random
 from pathlib import Path
 
-from data_prep.records import Problem
-from data_prep.writer import write_parquet
-from eval.prompts import DEFAULT_TEMPLATE, get_template
+from data_prep.arithmetic import TINY_LEVELS, build_arithmetic
+from eval.prompts import DEFAULT_TEMPLATE
 
 DATA_SOURCE = "tiny_arith"
-_OPERATIONS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
-
-
-def make_problems(num_rows: int, seed: int) -> list[Problem]:
-    """``num_rows`` one-digit arithmetic questions (ints 0..9, ops + - *) with their answers."""
-    rng = random.Random(seed)
-    problems = []
-    for index in range(num_rows):
-        a, b, op = rng.randint(0, 9), rng.randint(0, 9), rng.choice(sorted(_OPERATIONS))
-        problems.append(Problem(source=DATA_SOURCE, index=index, problem=f"What is {a} {op} {b}?",
-                                answer=str(_OPERATIONS[op](a, b))))
-    return problems
 
 
 def build_tiny_data(out_dir: str | Path, num_train: int = 64, num_val: int = 16, seed: int = 0) -> tuple[Path, Path]:
     """Write ``train.parquet`` and ``val.parquet`` under ``out_dir``; return their paths."""
-    if num_train < 1 or num_val < 1:
-        raise ValueError(f"num_train and num_val must be >= 1, got {num_train} and {num_val}")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    template = get_template(DEFAULT_TEMPLATE)
-    paths = []
-    for split, count, split_seed in (("train", num_train, seed), ("val", num_val, seed + 1)):
-        path = out_dir / f"{split}.parquet"
-        write_parquet(make_problems(count, split_seed), template, split, path)
-        paths.append(path)
-    return paths[0], paths[1]
+    return build_arithmetic(out_dir, num_train, num_val, TINY_LEVELS, seed, DEFAULT_TEMPLATE, DATA_SOURCE)
 
 
 def main() -> None:
