@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rewards.extract import last_boxed
-from rewards.jsonl import read_json_objects
+from rewards.jsonl import get_dotted, read_json_objects
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 """The benchmark files shipped with the package: ``DATA_DIR/<local_dir>/test.jsonl`` for every registry record."""
@@ -282,8 +282,60 @@ PAPER_SUITE: tuple[str, ...] = ("aime24", "aime25", "math500", "olympiadbench", 
 ALIASES: dict[str, tuple[str, ...]] = {"paper": PAPER_SUITE, "all": tuple(BENCHMARKS)}
 
 
+VERL_FILE_SUFFIXES = (".parquet", ".jsonl")
+
+
+def is_verl_file(name: str) -> bool:
+    """True for a benchmark given as a file path (``*.parquet`` / ``*.jsonl``) instead of a registry name."""
+    return name.endswith(VERL_FILE_SUFFIXES)
+
+
+def load_verl_file(path: str | Path) -> list[BenchmarkProblem]:
+    """The problems of a file in verl's RL schema: ``data_prep``'s ``train``/``val`` parquet, or such rows as JSONL.
+
+    Per row: problem ``extra_info.problem`` (the question without the prompt template, which the run applies),
+    gold ``reward_model.ground_truth``, id ``<data_source>/<extra_info.index>``, no reference solution. Every row is
+    checked; the file's own row count is the expected one.
+
+    Raises:
+        FileNotFoundError: no such file.
+        BenchmarkRowError: a missing or empty field, or a duplicate id (names the file, row and field).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"benchmark file {path} not found")
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        rows = [(f"{path} row {index}", row) for index, row in enumerate(pq.read_table(path).to_pylist())]
+    else:
+        rows = _read_jsonl(path)
+    problems: list[BenchmarkProblem] = []
+    seen: dict[str, str] = {}
+    for location, row in rows:
+        values = {}
+        for dotted in ("data_source", "extra_info.index", "extra_info.problem", "reward_model.ground_truth"):
+            value = get_dotted(row, dotted)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                raise BenchmarkRowError(f"{location}: field '{dotted}' is missing or empty")
+            values[dotted] = value
+        problem = BenchmarkProblem(
+            id=f"{values['data_source']}/{values['extra_info.index']}",
+            problem=str(values["extra_info.problem"]).strip(),
+            gold=_canonical_number(values["reward_model.ground_truth"]),
+            reference_solution=None,
+        )
+        if problem.id in seen:
+            raise BenchmarkRowError(f"{location}: duplicate id '{problem.id}' (first at {seen[problem.id]})")
+        seen[problem.id] = location
+        problems.append(problem)
+    return problems
+
+
 def resolve_benchmark_names(spec: str) -> list[str]:
     """Turn a comma list of names and aliases (``paper``, ``all``) into registry names, in order, without repeats.
+
+    A ``*.parquet`` / ``*.jsonl`` path stands for itself (:func:`load_verl_file`); its path is its benchmark name.
 
     Raises:
         ValueError: an unknown name (the message lists the known names and aliases) or an empty spec.
@@ -294,12 +346,12 @@ def resolve_benchmark_names(spec: str) -> list[str]:
             continue
         if token in ALIASES:
             expanded = ALIASES[token]
-        elif token in BENCHMARKS:
+        elif token in BENCHMARKS or is_verl_file(token):
             expanded = (token,)
         else:
             raise ValueError(
                 f"unknown benchmark '{token}'; known benchmarks: {', '.join(BENCHMARKS)}; "
-                f"aliases: {', '.join(ALIASES)}"
+                f"aliases: {', '.join(ALIASES)}; or a {' / '.join(VERL_FILE_SUFFIXES)} file in verl's RL schema"
             )
         names.extend(name for name in expanded if name not in names)
     if not names:
@@ -333,7 +385,8 @@ def load_benchmark(name: str, data_dir: str | Path | None = None, *, hub: bool =
     """Load every problem of benchmark ``name``, in file order.
 
     Args:
-        name: a registry name (see ``BENCHMARKS``).
+        name: a registry name (see ``BENCHMARKS``), or the path of a ``*.parquet`` / ``*.jsonl`` file in verl's RL
+            schema (:func:`load_verl_file`; ``data_dir`` and ``hub`` do not apply to it).
         data_dir: directory holding ``<local_dir>/test.jsonl`` per benchmark; None reads the shipped copies in
             :data:`DATA_DIR`.
         hub: load the Hugging Face Hub copy with ``datasets`` instead of a local file (``data_dir`` must be None).
@@ -344,6 +397,8 @@ def load_benchmark(name: str, data_dir: str | Path | None = None, *, hub: bool =
         BenchmarkRowError: a malformed row (names file and line, or Hub row, and the field), a duplicate id, or a row
             count different from the expected one.
     """
+    if is_verl_file(name):
+        return load_verl_file(name)
     if name not in BENCHMARKS:
         raise ValueError(f"unknown benchmark '{name}'; known benchmarks: {', '.join(BENCHMARKS)}")
     if hub and data_dir is not None:

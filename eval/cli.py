@@ -44,7 +44,8 @@ def _add_data_source_options(parser: argparse.ArgumentParser) -> None:
 def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("run", help="generate, score and report a model on benchmarks")
     run.add_argument("--model", required=True, help="model directory or Hugging Face Hub id")
-    run.add_argument("--benchmarks", default="paper", help="comma list of names, or 'paper' / 'all' (default: paper)")
+    run.add_argument("--benchmarks", default="paper", help="comma list of names, 'paper' / 'all', or paths of *.parquet / *.jsonl files in "
+                     "verl's RL schema, e.g. data_prep's val.parquet (default: paper)")
     run.add_argument("--out", required=True, type=Path, help="run directory (resumed if it exists)")
     _add_data_source_options(run)
     run.add_argument("--limit", type=int, help="only the first N problems of each benchmark (quick runs)")
