@@ -24,6 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from recipe.asyppo import history
 from recipe.asyppo.cost.__main__ import parse_critics
 from recipe.asyppo.cost.facts import load_facts
 from recipe.asyppo.cost.model import GIB, Card, Setup, StepShape, headroom, memory_per_gpu
@@ -53,23 +54,13 @@ class RunSummary:
 
 
 def read_metrics(path: Path) -> list[dict[str, float]]:
-    """The ``data`` dicts of a verl ``file``-logger JSONL, in step order, training steps only (with ``timing_s/step``).
+    """The metrics of the training steps (those with ``timing_s/step``) of a run's verl file-logger file, in step order,
+    over all its launches (:func:`recipe.asyppo.history.read_metrics`).
 
     Raises:
-        ValueError: a line that is not a JSON object with ``step`` and ``data``; the message names file and line.
+        ValueError: a line that is not a verl file-logger record; the message names file and line.
     """
-    steps: list[tuple[int, dict]] = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            step, data = int(record["step"]), dict(record["data"])
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"{path}:{number}: not a verl file-logger record ({error})") from error
-        if "timing_s/step" in data:
-            steps.append((step, data))
-    return [data for _, data in sorted(steps, key=lambda item: item[0])]
+    return [data for data in history.read_metrics(path).values() if "timing_s/step" in data]
 
 
 def summarize(run_dir: Path) -> RunSummary:
