@@ -297,7 +297,13 @@ class AsyPPOTrainer(PPOTrainerSync):
         With ``asyppo.masked_tokens_in_denominator=false`` the actor's ``loss_mask`` (which verl's engine counts
         for the loss denominator) becomes ``response_mask & ~adv_masked`` first; the critics have already trained
         on the unchanged one.
+
+        ``trainer.critic_warmup=N`` means N critic-only steps (verl's documented meaning): the actor first moves at
+        step N+1. verl 0.9.1's ``_step_once`` already skips this call before step N but makes it at step N (N-1
+        critic-only steps, one fewer than its config comment says); the skip here covers step N.
         """
+        if self.global_steps <= self.config.trainer.critic_warmup:
+            return batch
         if not self.asyppo.masked_tokens_in_denominator:
             data = self._get(batch, ["response_mask", ADV_MASKED_FIELD]).to_padded_tensor()
             kept = data["response_mask"].bool() & ~data[ADV_MASKED_FIELD].bool()

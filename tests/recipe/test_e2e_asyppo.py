@@ -57,7 +57,7 @@ def _value_model_checkpoint(critic_dir: Path, out_dir: Path) -> Path:
 # ------------------------------------------------------------------------- one interrupted, resumed run
 @dataclass
 class InterruptedRun:
-    """Launch 1 trains towards 4 steps (checkpoint every 2, ``critic_warmup=3``) and gets SIGTERM once step 3 is
+    """Launch 1 trains towards 4 steps (checkpoint every 2, ``critic_warmup=2``) and gets SIGTERM once step 3 is
     logged, i.e. during step 4; launch 2 (``trainer.resume_mode=auto``) resumes from ``global_step_2`` and trains
     step 3 again, the last one (so it saves ``global_step_3``). Launch 1's step 3 is the lost tail.
 
@@ -86,7 +86,7 @@ def _logged_steps(path: Path) -> set[int]:
 def interrupted_run(tmp_path_factory, tiny_models, tiny_data) -> InterruptedRun:
     out = tmp_path_factory.mktemp("interrupted")
     shard_log = out / "shards.jsonl"
-    args = (*COMMON, "asyppo.num_critics=2", "trainer.save_freq=2", "trainer.critic_warmup=3",
+    args = (*COMMON, "asyppo.num_critics=2", "trainer.save_freq=2", "trainer.critic_warmup=2",
             f"asyppo.shard_log_path={shard_log}")
     env = probe_env(out / "probe")
     first = launch(ASYPPO, out, tiny_models, tiny_data, 4, *args, sizes=SIZES, env=env, log_name="launch_1.log")
@@ -191,8 +191,7 @@ def test_optimizer_steps_and_lr_schedule_continue_across_the_restart(interrupted
 
 
 def test_critic_warmup_keeps_the_actor_fixed_while_every_critic_trains(interrupted_run):
-    # verl counts steps from 1 and updates the actor once critic_warmup <= global step: critic_warmup=3 means
-    # steps 1 and 2 train only the critics.
+    # critic_warmup=2: steps 1 and 2 train only the critics; the actor first moves at step 3.
     initial, after_2, after_3 = interrupted_run.probe(0), interrupted_run.checkpoint(2), interrupted_run.checkpoint(3)
     assert _differences(_state(initial / "actor" / MODEL), _state(after_2 / "actor" / MODEL)) == []
     for critic in CRITICS:
