@@ -5,7 +5,9 @@ math reward function when ``reward.custom_reward_function.path`` is null, and th
 body unchanged. With ``asyppo.enable=true`` it first validates the section, selects the ``asyppo`` V1 trainer mode
 and makes every Ray process import the module that registers it; with ``asyppo.enable=false`` the run is stock
 verl (PPO with one critic, or GRPO without one). Either way, the metrics of earlier launches of the run are kept
-(:func:`recipe.asyppo.history.prepare_metrics_history`; verl's file logger truncates its file at every launch).
+(:func:`recipe.asyppo.history.prepare_metrics_history`; verl's file logger truncates its file at every launch), and
+``budget.wall_clock_s`` caps the training time (:mod:`recipe.asyppo.budget`; a stock run then uses the trainer mode
+``sync_budget``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 TRAINER_MODE = "asyppo"
 TRAINER_MODULE = "recipe.asyppo.trainer"
+BUDGET_MODULE = "recipe.asyppo.budget"
+BUDGET_KEY = "budget.wall_clock_s"
 ATTENTION_PLUGIN = "recipe.asyppo.attention_plugin"
 REWARD_MODULE = "rewards.verl_reward"
 EXTERNAL_MODULES_ENV = "VERL_USE_EXTERNAL_MODULES"
@@ -81,7 +85,30 @@ def prepare_config(config: DictConfig) -> AsyPPOConfig:
         importlib.import_module(TRAINER_MODULE)
     if attention.configured(config, attention.CRITIC_KEY) != attention.VERL_DEFAULT:
         add_external_module(config, ATTENTION_PLUGIN)
+    if OmegaConf.select(config, BUDGET_KEY) is not None:
+        _select_budget_trainer(config, asyppo)
     return asyppo
+
+
+def _select_budget_trainer(config: DictConfig, asyppo: AsyPPOConfig) -> None:
+    """Validate ``budget.wall_clock_s``; a stock run (``asyppo.enable=false``) gets the ``sync_budget`` trainer.
+
+    The AsyPPO trainer has the budget built in.
+
+    Raises:
+        ValueError: a budget that is not a positive number, or a stock run with another trainer mode than ``sync``.
+    """
+    from recipe.asyppo import budget
+
+    budget.wall_clock_budget_s(config)
+    if asyppo.enable:
+        return
+    mode = config.trainer.v1.trainer_mode
+    if mode not in (budget.SYNC_MODE, budget.STOCK_TRAINER_MODE):
+        raise ValueError(f"{BUDGET_KEY} needs the synchronous trainer (trainer.v1.trainer_mode=sync), got {mode}")
+    with open_dict(config):
+        config.trainer.v1.trainer_mode = budget.STOCK_TRAINER_MODE
+    add_external_module(config, BUDGET_MODULE)
 
 
 @hydra.main(config_path="config", config_name="asyppo_trainer", version_base=None)

@@ -53,6 +53,7 @@ from recipe.asyppo.algorithm import (
     lowest_std_mask,
     tie_break_seed,
 )
+from recipe.asyppo.budget import WallClockBudgetMixin
 from recipe.asyppo.config import AsyPPOConfig, check_against_trainer, critic_dp_size, per_critic_mini_batch_size
 from recipe.asyppo.critic_workers import CRITIC_INDEX_KEY, CriticEnsembleSpec, ensemble_worker_cls
 from recipe.asyppo.history import keep_steps_up_to
@@ -99,8 +100,9 @@ class RolloutBatch:
 
 
 @register_trainer(TRAINER_MODE)
-class AsyPPOTrainer(PPOTrainerSync):
-    """verl's synchronous PPO trainer with M mini-critics, advantage masking and entropy filtering."""
+class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
+    """verl's synchronous PPO trainer with M mini-critics, advantage masking and entropy filtering, and the
+    ``budget.wall_clock_s`` stop of :mod:`recipe.asyppo.budget`."""
 
     def __init__(self, config: DictConfig):
         self.asyppo = AsyPPOConfig.from_section(config.get("asyppo"))
