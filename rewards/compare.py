@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from rewards.arithmetic import evaluate
-from rewards.intervals import as_interval
+from rewards.intervals import as_interval, has_inequality
 from rewards.normalize import clean_latex, key, to_number
 
 Symbolic = Callable[[str, str], "Outcome | None"]
@@ -25,6 +26,10 @@ MAX_SET_SIZE = 64
 """Sets with more elements than this are compared in order instead of by matching."""
 MAX_PM = 4
 """Most ``\\pm`` signs expanded in one element (2**4 = 16 values)."""
+RELATIVE_TOLERANCE = 5e-7
+"""Decimals (``0.0833333`` for ``\\frac{1}{12}``, ``1.414214`` for ``\\sqrt{2}``) equal a value that has no finite
+decimal form when ``|a - b| <= 5e-7 * max(|a|, |b|)``: Math-Verify's rounding to 6 decimal places, made relative to
+the magnitude instead of absolute. The symbolic path (``rewards.exact``) uses the same value."""
 NEAR_MISS = 10**6
 """Different values within ``max(1, |gold|, |answer|) / 10**6`` of each other (what a float comparison with an absolute
 tolerance, like Math-Verify's, accepts) are reported ``inexact`` rather than ``wrong``."""
@@ -55,11 +60,12 @@ _ASSIGNMENT = re.compile(
 _VARIABLE = r"(?:[A-Za-z]|\\[A-Za-z]+)(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]))?"
 _TUPLE_ASSIGNMENT = re.compile(rf"^\s*\(\s*({_VARIABLE}(?:\s*,\s*{_VARIABLE})+)\s*\)\s*=\s*([^=]+)$")
 _LIST_COMMA = re.compile(r",\s")  # "32, 349" is a list; thousands separators have no space after the comma
-_DECIMAL_COMMA = re.compile(r"^-?\d+,(?:\d{1,2}|\d{4,})$")  # "3,5": not a thousands group
+_DECIMAL_COMMA = re.compile(r"^-?(?:\d+,(?:\d{1,2}|\d{4,})|0,\d+)$")  # 3,5 and 0,111: not thousands groups
 _DECIMAL_POINT = re.compile(r"^-?\d*\.\d+$")
 _LIST_SEPARATOR = re.compile(r",|;|\s(?:and|or)\s")
 _OR = re.compile(r"\sor\s")
-_MATRIX = re.compile(r"^\\begin\{([pbBv]?matrix)\}(.*)\\end\{\1\}$", re.DOTALL)
+_TUPLE_SEPARATOR = re.compile(r"[,;]")
+_MATRIX = re.compile(r"^\\begin\{([pbBv]?matrix)\}((?:(?!\\(?:begin|end)\{).)*)\\end\{\1\}$", re.DOTALL)
 _OPENERS = "([{"
 _CLOSERS = ")]}"
 
@@ -103,6 +109,8 @@ def _compare(gold: str, answer: str, symbolic: Symbolic | None, depth: int) -> O
     gold_interval, answer_interval = as_interval(gold), as_interval(answer)
     if gold_interval and answer_interval and gold_interval.unknown != answer_interval.unknown:
         return WRONG
+    if (gold_interval is None and has_inequality(gold)) or (answer_interval is None and has_inequality(answer)):
+        gold_interval = answer_interval = None  # "-x > -1": both stay relations for the symbolic path
     gold = gold_interval.text if gold_interval else gold  # "0 < f(x) < 1" compares as "(0, 1)"
     answer = answer_interval.text if answer_interval else answer
     gold_structure, answer_structure = _structure(gold), _structure(answer)
@@ -166,18 +174,36 @@ def _compare_base_n(gold_key: str, answer_key: str) -> Outcome | None:
 def _compare_numbers(gold_key: str, answer_key: str) -> Outcome | None:
     """Two plain numbers, or arithmetic on them, compare by exact value (``27.0`` == ``27``,
     ``0.15`` == ``\\frac{3}{20}``, ``2^{10}`` == ``1024``). A decimal comma (``3,5``: a group of other than three
-    digits) reads as a decimal point when the gold is a decimal written with one (``3.5``)."""
-    gold_value = evaluate(gold_key)
-    if gold_value is None:
-        return None
-    answer_value = evaluate(answer_key)
+    digits, or ``0,111``) reads as a decimal point when the other side is a decimal written with one (``3.5``).
+    A decimal standing for a value that no decimal writes exactly (``0.0833333`` for ``\\frac{1}{12}``) is
+    ``approximate`` within ``RELATIVE_TOLERANCE``, as in ``rewards.exact``; a value with a finite decimal form must
+    be written exactly."""
+    gold_value, answer_value = evaluate(gold_key), evaluate(answer_key)
+    if gold_value is None and _DECIMAL_COMMA.match(gold_key) and _DECIMAL_POINT.match(answer_key):
+        gold_value = to_number(gold_key.replace(",", "."))
     if answer_value is None and _DECIMAL_COMMA.match(answer_key) and _DECIMAL_POINT.match(gold_key):
         answer_value = to_number(answer_key.replace(",", "."))
-    if answer_value is None:
+    if gold_value is None or answer_value is None:
         return None
     if gold_value == answer_value:
         return Outcome(True, "numeric")
-    return different(abs(gold_value - answer_value), max(abs(gold_value), abs(answer_value)))
+    gap, scale = abs(gold_value - answer_value), max(abs(gold_value), abs(answer_value))
+    if _rounds(gold_key, answer_value) or _rounds(answer_key, gold_value):
+        if gap <= Fraction(RELATIVE_TOLERANCE) * scale:
+            return Outcome(True, "approximate")
+    return different(gap, scale)
+
+
+def _rounds(decimal_key: str, exact: Fraction) -> bool:
+    """Whether ``decimal_key`` is a decimal (``0.0833333``) standing for ``exact``, a value no decimal writes exactly
+    (its denominator has a prime factor other than 2 and 5, such as ``\\frac{1}{12}``)."""
+    if not _DECIMAL_POINT.match(decimal_key):
+        return False
+    denominator = exact.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    return denominator != 1
 
 
 def different(gap: object, scale: object) -> Outcome:
@@ -305,7 +331,7 @@ def _structure(text: str) -> Structure | None:
     if text.startswith("\\{") and text.endswith("\\}"):
         return "set", _list_elements(text[2:-2])
     if len(text) >= 2 and text[0] in "([" and text[-1] in ")]" and _encloses(text):
-        elements = _split_top_level(text[1:-1], ",")
+        elements = _split_top_level(text[1:-1], _TUPLE_SEPARATOR)  # (0, 1) or (0; 1)
         if len(elements) > 1:
             return f"tuple{text[0]}{text[-1]}", elements
         return None
@@ -344,12 +370,22 @@ def _compare_structures(gold: Structure, answer: Structure, symbolic: Symbolic |
         gold_cells = [cell for row in gold_elements for cell in row]
         answer_cells = [cell for row in answer_elements for cell in row]
         return _combine([_compare(g, a, symbolic, depth + 1) for g, a in zip(gold_cells, answer_cells, strict=True)])
+    if kind in ("set", "union"):
+        answer_elements = _without_repeats(gold_elements, answer_elements)
     if len(gold_elements) != len(answer_elements):
         return WRONG
     if kind.startswith("tuple") or len(gold_elements) > MAX_SET_SIZE:
         pairs = zip(gold_elements, answer_elements, strict=True)
         return _combine([_compare(g, a, symbolic, depth + 1) for g, a in pairs])
     return _match_sets(gold_elements, answer_elements, symbolic, depth)
+
+
+def _without_repeats(gold: list[str], answer: list[str]) -> list[str]:
+    """``answer`` with elements written identically to an earlier one dropped, when the gold's elements are all
+    written differently (a set); a gold that repeats an element (a multiset such as a double root) keeps them."""
+    if len({key(g) for g in gold}) < len(gold):
+        return answer
+    return list({key(a): a for a in reversed(answer)}.values())[::-1]
 
 
 def _match_sets(gold: list[str], answer: list[str], symbolic: Symbolic | None, depth: int) -> Outcome:

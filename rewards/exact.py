@@ -23,11 +23,8 @@ from sympy.core.evalf import PrecisionExhausted
 from sympy.core.function import AppliedUndef
 from sympy.core.relational import Relational
 
-from rewards.compare import Outcome, different
+from rewards.compare import RELATIVE_TOLERANCE, Outcome, different
 
-RELATIVE_TOLERANCE = 5e-7
-"""Decimals (``1.414214`` for ``\\sqrt{2}``) equal an exact value when ``|a - b| <= 5e-7 * max(|a|, |b|)``: Math-Verify's
-rounding to 6 decimal places, made relative to the magnitude instead of absolute."""
 DIGITS = 30
 """Significant digits to which values and differences are evaluated."""
 APART = sympy.Float("1e-12")

@@ -87,16 +87,23 @@ def _boxed_content(text: str) -> tuple[bool, str | None]:
 
 _BOX_OPENING = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])\s*\{")
 _INLINE_MATH = re.compile(r"\$((?:\\.|[^$\\])+)\$")  # $...$; an escaped \$ inside does not close it
-_MATH_PIECE = r"(?:\$\$(?:\\.|[^$\\])+\$\$|\$(?:\\.|[^$\\])+\$|\\\((?:(?!\\\)).)+\\\)|\\\[(?:(?!\\\]).)+\\\])"
+_MATH_PIECE = (  # $$...$$ and \\[...\\] may span lines; inline $...$ and \\(...\\) may not
+    r"(?:\$\$(?:\\.|[^$\\])+\$\$|\$(?:\\.|[^$\\\n])+\$|\\\((?:(?!\\\))[^\n])+\\\)|\\\[(?:(?!\\\]).)+\\\])"
+)
 _LIST_SEPARATOR = r"\s*(?:,\s*(?:and|or)\b|,|;|\band\b|\bor\b)\s*"
 _DOLLAR_LIST = re.compile(rf"\$[^$]+\$(?:{_LIST_SEPARATOR}\$[^$]+\$)+")
 _TRAILING_MATH = re.compile(rf"({_MATH_PIECE}(?:{_LIST_SEPARATOR}{_MATH_PIECE})*)\W*$", re.DOTALL)
-_NUMBER = r"(?:(?<![\w)\]}.])-)?(?<![\d.,])\$?(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?(?:/\d+)?"
+_NUMBER = (  # -5, 1,600, 3.5, .4, 3,5 and 0,111 (decimal commas), 3/4; never after a letter (AZYUK2A, x2)
+    r"(?:(?<![\w)\]}.])-)?(?<![\w.,])\$?"
+    r"(?:[1-9]\d{0,2}(?:,\d{3})+(?![\d,])(?:\.\d+)?|\d+,(?:\d{1,2}|\d{4,})(?![\d,])|0,\d+|\d+(?:\.\d+)?|\.\d+)"
+    r"(?:/\d+)?(?!\d|[.,]\d)"
+)
 _NUMBERS = re.compile(_NUMBER)
 _TRAILING_NUMBERS = re.compile(rf"({_NUMBER}(?:{_LIST_SEPARATOR}{_NUMBER})*)%?[^\w$\\]*$")
 _PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:and|or)\b)[A-Za-z]{2,}")
 _QUALIFIER = re.compile(r"\b(?:not|no|never|least|most|than|between|except|unless|without)\b|n't\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
+_END_OF_TURN = re.compile(r"<\|(?:im_end|im_start|endoftext|eot_id|end_of_text|start_header_id)\|>")
 MAX_STATEMENT_CHARS = 1000
 """A stated answer longer than this is kept whole (its end is not searched for math)."""
 
@@ -137,8 +144,8 @@ def _stated_math(candidate: str) -> str | None:
     A statement that opens with math (``$(-6,6)$, $(2,6)$``, ``\\(7\\)``) gives that math. One without prose
     (``-50``, ``x = 5``, ``2 and 3``) is the answer as written. Prose ("The largest $n$ is 34") gives the math at its
     end: the trailing math pieces, else the trailing numbers (several, joined by "," / "and" / "or" / ";", form a
-    list), except where a qualifier makes that math no answer ("not 5", "at least 5", "3 more than 2": None); a prose
-    statement with neither is kept whole (word answers such as ``Evelyn``).
+    list), else its last number, except where a qualifier makes that math no answer ("not 5", "at least 5",
+    "3 more than 2": None); a prose statement without math is kept whole (word answers such as ``Evelyn``).
     """
     candidate = candidate.replace("**", "").strip()
     dollar_list = _DOLLAR_LIST.match(candidate)  # "$(-6,6)$, $(2,6)$": several math pieces form the answer
@@ -154,7 +161,7 @@ def _stated_math(candidate: str) -> str | None:
     candidate = candidate.strip().rstrip(".!?").strip()
     prose = re.sub(_MATH_PIECE, " ", candidate)
     if len(candidate) <= MAX_STATEMENT_CHARS and _PROSE_WORD.search(prose):
-        if _QUALIFIER.search(prose) and (_TRAILING_MATH.search(candidate) or _TRAILING_NUMBERS.search(candidate)):
+        if _QUALIFIER.search(prose) and (_TRAILING_MATH.search(candidate) or _NUMBERS.search(candidate)):
             return None  # "not 5", "at least 5", "3 more than 2": the number at the end is not the answer
         trailing_math = _TRAILING_MATH.search(candidate)
         if trailing_math:
@@ -162,34 +169,65 @@ def _stated_math(candidate: str) -> str | None:
         trailing_numbers = _TRAILING_NUMBERS.search(candidate)
         if trailing_numbers:
             return _join_list(trailing_numbers.group(1), _NUMBER)
+        numbers = _NUMBERS.findall(candidate)
+        if numbers:  # "Jane started growing it 3 hours ago" -> 3
+            return numbers[-1]
     return candidate or None
 
 
 def _after_last_equals(math: str) -> str:
-    """``12 + 29 = 41`` -> ``41``: the part after the last ``=`` outside brackets (all of it when there is none)."""
+    """``12 + 29 = 41`` -> ``41``: the part after the last top-level ``=`` (not one of ``<=``, ``>=``, ``!=``, ``==``),
+    all of ``math`` when there is none."""
     depth, cut = 0, 0
     for index, char in enumerate(math):
         depth += char in "([{"
         depth -= char in ")]}"
-        if char == "=" and depth == 0:
+        comparison = math[index - 1 : index] in ("<", ">", "!", "=") or math[index + 1 : index + 2] == "="
+        if char == "=" and depth == 0 and not comparison:
             cut = index + 1
     return math[cut:].strip()
 
 
+_BROKEN_MATH_END = re.compile(r"(?:^|\n)[ \t]*(?:\$|\\\)|\\\])[ \t]*$")
+MAX_SKIPPED_SENTENCES = 3
+"""The fallback passes over at most this many closing sentences without a number ("I hope it is correct.")."""
+
+
 def _fallback_answer(response: str) -> str | None:
-    """The last number of the last sentence, or the value after the last ``=`` of a math piece ending it; None when
-    the sentence has no number or a qualifier ("not", "at least", "than", ...) in its prose."""
-    sentences = [s.strip() for s in _SENTENCE_END.split(response.strip()[-2000:]) if s.strip()]
-    if not sentences:
-        return None
-    last = sentences[-1].replace("**", "")
-    if _QUALIFIER.search(re.sub(_MATH_PIECE, " ", last)):
-        return None
-    trailing_math = re.search(rf"({_MATH_PIECE})\W*$", last, re.DOTALL)
-    if trailing_math:
-        return _after_last_equals(_inner(trailing_math.group(1))) or None
-    numbers = _NUMBERS.findall(last)
-    return numbers[-1] if numbers else None
+    """The lowest-priority reading of an answer, from the end of ``response``:
+
+    a math piece that ends the response (``\\[ 9 \\]``, ``$12 + 29 = 41$.``); else the last sentence that has a
+    number or math (passing over up to ``MAX_SKIPPED_SENTENCES`` closing sentences without one): all of it when it
+    has no prose (``12 + 29 = 41``, ``\\frac{10}{9}``, ``1, 2, 3``), else the numbers that end it (a list when joined
+    by "," / "and" / "or"), else its last math piece, else its last number.
+    Computations give their result (``_result_of``). None when that sentence qualifies its number ("not", "at
+    least", "than", ...), when the response ends with a line holding only a math delimiter (inline math that never
+    closed on its line), or when there is nothing numeric.
+    """
+    tail = response.strip()[-2000:]
+    ending_math = re.search(rf"({_MATH_PIECE})[\s.,;:!?]*$", tail, re.DOTALL)
+    if ending_math:
+        return _result_of(_inner(ending_math.group(1))) or None
+    if _BROKEN_MATH_END.search(tail):
+        return None  # "Answer $\n9\n$": the math piece never closed on its line
+    sentences = [s.strip().replace("**", "") for s in _SENTENCE_END.split(tail) if s.strip()]
+    for sentence in sentences[::-1][: MAX_SKIPPED_SENTENCES + 1]:
+        math_pieces = re.findall(_MATH_PIECE, sentence)
+        numbers = _NUMBERS.findall(sentence)
+        if not math_pieces and not numbers:
+            continue
+        prose = re.sub(_MATH_PIECE, " ", sentence)
+        if _QUALIFIER.search(prose):
+            return None
+        if not _PROSE_WORD.search(prose) and len(sentence) <= MAX_STATEMENT_CHARS:
+            return _result_of(sentence.rstrip(".!?;: ")) or None
+        trailing_numbers = _TRAILING_NUMBERS.search(sentence)
+        if trailing_numbers:  # "The roots are 1, 2 and 3." is a list, not its last number
+            return _join_list(trailing_numbers.group(1), _NUMBER)
+        if math_pieces:
+            return _result_of(_inner(math_pieces[-1])) or None
+        return numbers[-1]
+    return None
 
 
 def _stripped_or_none(content: str | None) -> str | None:
@@ -202,18 +240,44 @@ def last_boxed(text: str) -> str | None:
     return _stripped_or_none(_boxed_content(text)[1])
 
 
-def all_boxed(text: str) -> list[str]:
-    """The stripped contents of every closed, non-empty ``\\boxed{...}`` / ``\\fbox{...}`` in ``text``, in order (a
-    box inside another is part of it; scanning stops at a box that never closes)."""
-    contents, position = [], 0
+def _boxes(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, stripped content) of every closed, non-empty top-level box, in order (a box inside another is
+    part of it; scanning stops at a box that never closes)."""
+    boxes, position = [], 0
     while (match := _BOX_OPENING.search(text, position)) is not None:
         content = _braced(text, match.end() - 1)
         if content is None:
             break
-        if content.strip():
-            contents.append(content.strip())
         position = match.end() + len(content) + 1
-    return contents
+        if content.strip():
+            boxes.append((match.start(), position, content.strip()))
+    return boxes
+
+
+def all_boxed(text: str) -> list[str]:
+    """The stripped contents of every closed, non-empty ``\\boxed{...}`` / ``\\fbox{...}`` in ``text``, in order (a
+    box inside another is part of it; scanning stops at a box that never closes)."""
+    return [content for _, _, content in _boxes(text)]
+
+
+MAX_LISTED_BOX_GAP_WORDS = 3
+"""Boxes separated by at most this many words (``\\boxed{1} papers and \\boxed{2} bins``) list one answer's parts."""
+
+
+def listed_boxes(text: str) -> list[str]:
+    """The last box of ``text`` with the boxes listed right before it: each earlier box joins while the text between
+    it and the next holds at most ``MAX_LISTED_BOX_GAP_WORDS`` words (``\\boxed{1} and \\boxed{2}`` -> both;
+    ``\\boxed{1}`` followed by a paragraph and ``\\boxed{2}`` -> only the last)."""
+    boxes = _boxes(text)
+    if not boxes:
+        return []
+    run = [boxes[-1]]
+    for box in boxes[-2::-1]:
+        gap = re.sub(r"\\[A-Za-z]+", " ", text[box[1] : run[0][0]])
+        if len(re.findall(r"[A-Za-z]+", gap)) > MAX_LISTED_BOX_GAP_WORDS:
+            break
+        run.insert(0, box)
+    return [content for _, _, content in run]
 
 
 def extract(response: object, *, fallback: bool = True) -> Extraction:
@@ -223,11 +287,13 @@ def extract(response: object, *, fallback: bool = True) -> Extraction:
     ``\\boxed 5`` form takes one token); a response whose last box never closes (cut off) has no answer. Without a
     box, the statement after the last answer phrase ("answer is", "answer:", "answer =", "answers are") up to the end
     of its sentence (see ``_statement_answer``; an empty line after "Answer:" reads the next line); else the number
-    on the last GSM8K-style ``#### 18`` line; else, when ``fallback`` is on, the last number of the last sentence.
-    Anything but a ``str`` has no answer.
+    on the last GSM8K-style ``#### 18`` line; else, when ``fallback`` is on, the last number of the last sentence
+    (``_fallback_answer``). A chat-template token (``<|im_end|>``, ``<|im_start|>``, ``<|endoftext|>``, ...) ends the
+    response: nothing after it is read. Anything but a ``str`` has no answer.
     """
     if not isinstance(response, str):
         return NO_ANSWER
+    response = _END_OF_TURN.split(response, maxsplit=1)[0]
     found_box, content = _boxed_content(response)
     if found_box:
         answer = _stripped_or_none(content)

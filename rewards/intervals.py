@@ -69,3 +69,8 @@ def as_interval(text: str) -> Interval | None:
         return Interval(rendered, key(sides[0])) if rendered else None
     rendered = _render(sides[0], closed[0], _INFINITY, False)  # a < x
     return Interval(rendered, key(sides[1])) if rendered else None
+
+
+def has_inequality(text: str) -> bool:
+    """Whether ``text`` holds an inequality sign (``<``, ``\\le``, ``\\geq``, ...)."""
+    return _OPERATOR.search(text) is not None

@@ -17,6 +17,12 @@ _TRAILING_TEXT_UNIT = re.compile(r"(?<=\S)\s*\\(?:text|mbox|mathrm)\s*\{[^{}]*\}
 _TRAILING_WORD_UNIT = re.compile(rf"(?<=[\d}}])\s+(?:(?:{_UNIT_WORDS})(?:\s*\^\s*\{{?\d\}}?)?\s*)+$")
 _TEXT_WRAPPER = re.compile(r"\\(?:text|textbf|textit|mbox|mathrm|mathbf|mathit|operatorname|textrm)\s*\{([^{}]*)\}")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|°|\\degree")
+# A command written with two backslashes (a twice-escaped string: "\\\\frac") is that command, not a line break
+# followed by text; a real line break before a command has three ("\\\\\\frac").
+_DOUBLE_ESCAPED = re.compile(
+    r"(?<!\\)\\\\(?=(?:frac|dfrac|tfrac|sqrt|left|right|le|leq|ge|geq|lt|gt|cdot|times|pi|infty|in|text|mathrm)"
+    r"(?![A-Za-z]))"
+)
 _THOUSANDS_SEPARATOR = re.compile(r"\s*\{\s*,\s*\}\s*|,\s*\\!\s*")  # 14{,}916, 14 {, }916, 10,\!080
 _SPACING = re.compile(r"(?<!\\)\\[,;:> ]|~|\\quad|\\qquad")
 _LEFT_RIGHT = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?![a-zA-Z])")
@@ -24,7 +30,7 @@ _FRAC_SHORT = re.compile(r"\\frac\s*(\d|\{[^{}]*\})\s*(\d|\{[^{}]*\})")
 _SQRT_SHORT = re.compile(r"\\sqrt\s*(\d|[a-zA-Z])(?![a-zA-Z])")
 _MEMBERSHIP = re.compile(r"^[a-zA-Z]\s*\\in\s*")
 
-_INT = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
+_INT = r"(?:[1-9]\d{0,2}(?:,\d{3})+|\d+)"  # a thousands separator never follows a lone 0 (0,111 is a decimal comma)
 _DECIMAL = rf"(?:{_INT}(?:\.\d*)?|\.\d+)"
 _TIMES_TEN = r"(?:\\times|\\cdot|\*|x)10\^(?:\{(?P<exp2>[+-]?\d+)\}|(?P<exp3>\d))"
 _SCI = rf"(?P<mant>{_DECIMAL})(?:(?:e|E)(?P<exp1>[+-]?\d+)|{_TIMES_TEN})?"
@@ -40,7 +46,7 @@ def clean_latex(text: str) -> str:
 
     The result is still LaTeX (safe to hand to a LaTeX parser); ``key`` makes the comparison form.
     """
-    text = text.strip()
+    text = _DOUBLE_ESCAPED.sub(r"\\", text.strip())
     text = text.replace("\\$", "").replace("$", "")
     text = text.replace("\\(", "").replace("\\)", "").replace("\\[", "").replace("\\]", "")
     text = text.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\displaystyle", "")

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 from rewards.compare import Outcome, answer_count, compare
-from rewards.extract import Extraction, all_boxed, extract, extract_answer
+from rewards.extract import Extraction, all_boxed, extract, last_boxed, listed_boxes
 from rewards.normalize import clean_latex, key
 from rewards.pool import get_pool
 from rewards.verdict import Verdict
@@ -28,8 +28,9 @@ _cache_lock = threading.Lock()
 
 def gold_text(gold: object) -> str | None:
     """A gold answer as a string: numbers (also NumPy scalars) via ``str`` (``27.0``), a list/tuple/array of several
-    golds joined by commas (they are then compared as a set), a gold holding a ``\\boxed{}`` reduced to its
-    content; None when there is none."""
+    golds joined by commas (they are then compared as a set), a gold holding boxes reduced to the last box and the
+    boxes listed with it (``rewards.extract.listed_boxes``; several are several answers, joined by commas); None when
+    there is none."""
     if hasattr(gold, "tolist") and not isinstance(gold, str):  # NumPy scalars and arrays (verl's parquet rows)
         gold = gold.tolist()
     if isinstance(gold, bool) or gold is None:
@@ -44,9 +45,9 @@ def gold_text(gold: object) -> str | None:
     if not isinstance(gold, str):
         return None
     if "\\boxed" in gold or "\\fbox" in gold:
-        boxed = extract_answer(gold)
-        if boxed is not None:
-            gold = boxed
+        boxes = list({key(clean_latex(box)): box for box in listed_boxes(gold)}.values()) or [last_boxed(gold)]
+        if boxes[0] is not None:
+            gold = ", ".join(boxes)  # boxes listed together are the gold's several answers
     return gold.strip() or None
 
 

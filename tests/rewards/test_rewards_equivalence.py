@@ -41,6 +41,13 @@ FAST_PATH_CASES = [
     ("4.5e33", r"4.5 \times 10^{33}", True, "numeric"),
     ("-\\frac{35}{9}", "\\frac{-35}{9}", True, "numeric"),
     ("0.333", r"\frac{1}{3}", False, "wrong"),
+    # a decimal for a value without a finite decimal form is within a relative 5e-7; a finite one must be exact
+    (r"\frac{1}{12}", "0.0833333333333333", True, "approximate"),
+    (r"\frac{1}{12}", "0.0833333", True, "approximate"),
+    (r"\frac{1}{12}", "0.08333", False, "wrong"),
+    (r"\frac{1}{3}", "0.333333", False, "inexact"),
+    (r"\frac{1}{8}", "0.12500001", False, "inexact"),
+    ("0.0215", "0.02150001", False, "inexact"),
     # exact arithmetic on plain numbers
     ("147556443852", r"\frac{4 \cdot 999^{4}}{27}", True, "numeric"),
     ("1023", "2^{10}-1", True, "numeric"),
@@ -99,6 +106,18 @@ FAST_PATH_CASES = [
         False,
         "wrong",
     ),
+    (  # a sum of matrices is no one matrix: the symbolic path adds them
+        r"\begin{pmatrix} 6 & 8 \\ 10 & 12 \end{pmatrix}",
+        r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix} + \begin{pmatrix} 5 & 6 \\ 7 & 8 \end{pmatrix}",
+        True,
+        "symbolic",
+    ),
+    (
+        r"\begin{pmatrix} 6 & 8 \\ 10 & 12 \end{pmatrix}",
+        r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix} + \begin{pmatrix} 5 & 6 \\ 7 & 9 \end{pmatrix}",
+        False,
+        "wrong",
+    ),
     # assignments: "x = 5" and "5" say the same
     ("x=5", "5", True, "exact"),
     ("5", "x = 5", True, "exact"),
@@ -124,6 +143,9 @@ STATEMENT_CASES = [
     ("3.5", "3,6", False, "wrong"),
     ("3.142", "3,142", False, "wrong"),
     ("35", "3,5", False, "wrong"),
+    ("1,22", "1.22", True, "numeric"),  # either side may carry the decimal comma
+    ("0,111", "0.111", True, "numeric"),  # 0,111 cannot be thousands
+    ("0,111", "111", False, "wrong"),
     # the answer's left side is dropped only when the gold has no "="; equations compare as equations
     ("5", "z = 5", True, "exact"),
     ("x+y=5", "z=5", False, "wrong"),
@@ -135,6 +157,13 @@ STATEMENT_CASES = [
     ("(p,q)=(3,2)", "(2,3)", False, "wrong"),
     ("(p,q)=(3,2)", "p=2, q=3", False, "wrong"),
     ("(p,q)=(3,2)", "p=3, r=2", False, "wrong"),
+    # a set answer may repeat an element written the same way; a gold that repeats one (a multiset) may not
+    ("(1,2),(3,4)", "(3, 4), (1,2), (3,4)", True, "exact"),
+    ("2, 2, 3", "2, 3", False, "wrong"),
+    ("(1,2),(3,4)", "(1,2), (1,2)", False, "wrong"),
+    # tuples may separate their entries with semicolons
+    ("(0;-2;6)", "(0, -2, 6)", True, "exact"),
+    ("(0;-2;6)", "(0, 6, -2)", False, "wrong"),
     # plain braces around a list make a set
     ("{-2021, 2021}", r"\pm 2021", True, "numeric"),
     (r"\pm 2021", "{2021, -2021}", True, "numeric"),
@@ -150,6 +179,8 @@ STATEMENT_CASES = [
     ("(0,1)", "0<x<2", False, "wrong"),
     ("(3,2)", "2<x<3", False, "wrong"),  # a point, not an interval
     ("x > 3", "y > 3", False, "wrong"),
+    ("x < 1", "-x > -1", True, "symbolic"),  # not a bound on the unknown itself: compared as relations
+    ("x < 1", "-x > 1", False, "wrong"),
     (r"(-\infty,0)\cup(1,\infty)", r"x<0 \text{ or } x>2", False, "wrong"),
     # lists joined by "and", "or" or ";" are sets; a hedge between two answers is a wrong list
     ("2, 3", r"2 \text{ and } 3", True, "exact"),
@@ -245,3 +276,19 @@ def test_an_unboxed_statement_is_judged_with_its_source():
     assert score("12 + 29 = 41", "41") == Verdict(True, "41", "exact", "fallback")
     assert score("12 + 29 = 41", "41", fallback=False) == Verdict(False, None, "no_answer", None)
     assert score("The answer is $5$ or $6$.", "6") == Verdict(False, "5, 6", "wrong", "answer_phrase")
+
+
+def test_a_twice_escaped_command_is_the_command():
+    assert score(r"\boxed{(\frac{1}{5}, \frac{1}{6})}", r"\\left(\\frac{1}{5},\\frac{1}{6}\\right)").correct
+    assert not score(r"\boxed{(\frac{1}{5}, \frac{1}{7})}", r"\\left(\\frac{1}{5},\\frac{1}{6}\\right)").correct
+
+
+def test_boxes_listed_together_in_a_gold_are_its_answers():
+    assert score(r"\boxed{1, 2}", r"\boxed{1} papers and \boxed{2} bins").correct
+    assert score(r"\boxed{-2, 1}", r"\(\boxed{1}\) and \(\boxed{-2}\).").correct
+    assert not score(r"\boxed{1}", r"\boxed{1} papers and \boxed{2} bins").correct
+
+
+def test_a_gold_box_far_from_the_next_is_an_intermediate_result():
+    assert score(r"\boxed{2}", r"\boxed{1} no no no no no \boxed{2}").correct
+    assert not score(r"\boxed{1, 2}", r"\boxed{1} no no no no no \boxed{2}").correct

@@ -56,13 +56,51 @@ def test_without_any_marker_the_last_number_of_the_last_sentence_is_the_fallback
     assert extract("so x = -5") == Extraction("-5", "fallback")
 
 
-def test_the_fallback_takes_the_value_after_the_last_equals_of_final_math():
+def test_the_fallback_takes_the_result_of_a_final_computation():
     assert extract("Adding, $12 + 29 = 41$.") == Extraction("41", "fallback")
-    assert extract(r"Hence $x = \frac{3}{4}$") == Extraction(r"\frac{3}{4}", "fallback")
+    assert extract("Adding: 12 + 29 = 41") == Extraction("41", "fallback")
+    assert extract(r"Hence $x = \frac{3}{4}$") == Extraction(r"x = \frac{3}{4}", "fallback")  # x = is kept
+    assert extract(r"Thus $2x + 4y - 3 = 0$") == Extraction("2x + 4y - 3 = 0", "fallback")  # not "0"
 
 
-def test_the_fallback_finds_nothing_in_a_last_sentence_without_a_number():
-    assert extract("It is 5. Hope this helps!") == NO_ANSWER
+def test_the_fallback_reads_final_math_whole_not_its_last_number():
+    assert extract("So the value is\n\\[\n\\frac{10}{9}\n\\]") == Extraction(r"\frac{10}{9}", "fallback")
+    assert extract(r"-\frac{10}{9}") == Extraction(r"-\frac{10}{9}", "fallback")
+    assert extract("1, 2, 3") == Extraction("1, 2, 3", "fallback")
+    assert extract("The roots are 1, 2 and 3.") == Extraction("1, 2, 3", "fallback")  # a list, never just its "3"
+    assert extract(r"Therefore $x \geq 5$ is the solution.") == Extraction(r"x \geq 5", "fallback")
+
+
+def test_the_fallback_passes_over_closing_sentences_without_numbers():
+    assert extract("It is 5. I hope it is correct.") == Extraction("5", "fallback")
+    assert extract("It is 5. One. Two. Three. Four.") == NO_ANSWER  # more than three closing sentences
+
+
+def test_the_fallback_finds_nothing_without_a_number():
+    assert extract("I do not know. Hope this helps!") == NO_ANSWER
+
+
+def test_inline_math_does_not_span_lines():
+    assert extract("It costs $5 today.\nTomorrow it costs $7.") == Extraction("$7", "fallback")
+    assert extract("Answer $ \n 9 \n $") == NO_ANSWER  # math that never closed on its line
+    assert extract("Answer \\( \n 9 \n \\)") == NO_ANSWER
+    assert extract("Answer \\[ \n 9 \n \\]") == Extraction("9", "fallback")  # display math may span lines
+
+
+def test_fallback_numbers_keep_their_separators_and_units_do_not_cut_them():
+    assert extract("so the number is 10 which is 1,000.99m²") == Extraction("1,000.99", "fallback")
+    assert extract("Soucis : 2,74 $ a..") == Extraction("2,74", "fallback")  # a decimal comma
+    assert extract("It is .4") == Extraction(".4", "fallback")
+
+
+def test_numbers_glued_to_letters_are_not_numbers():
+    assert extract("AZYUK2A") == NO_ANSWER
+    assert extract("the x2 term") == NO_ANSWER
+
+
+def test_a_chat_template_token_ends_the_response():
+    assert extract("The probability is 2/3. <|im_start|>user\nWhat is 5?") == Extraction("2/3", "fallback")
+    assert extract("So it is 7.<|im_end|>\\boxed{8}") == Extraction("7", "fallback")
 
 
 def test_the_fallback_ignores_a_last_sentence_that_qualifies_its_number():
@@ -160,7 +198,7 @@ def test_a_gsm8k_marker_inside_a_line_is_not_an_answer():
 
 
 def test_a_markdown_heading_is_not_a_gsm8k_answer():
-    assert extract_answer("#### Step 1: set up\n#### 1. Solve for x") is None
+    assert extract("#### Step 1: set up\n#### 1. Solve for x", fallback=False) == NO_ANSWER
 
 
 def test_all_boxed_lists_every_closed_top_level_box_in_order():
