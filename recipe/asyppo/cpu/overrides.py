@@ -12,8 +12,9 @@ Why each group is there (verl 0.9.1, 2-core machine):
   ``ray_kwargs.ray_init.runtime_env`` (every Ray process), ``trainer.device=cpu``.
 - resources: verl counts Ray ``GPU`` resources before placing workers, so ``num_gpus=1`` is declared (no GPU is used:
   workers take Ray ``CPU``); 16 logical CPUs so the TransferQueue storage, agent-loop and reward actors can all be
-  scheduled (with 2 the run hangs); one storage unit, one agent-loop worker, one reward worker; one thread per
-  process (``OMP_NUM_THREADS=1``).
+  scheduled (with 2 the run hangs); one storage unit, one agent-loop worker, one reward worker; torch threads per
+  process ``threads`` (``OMP_NUM_THREADS``; default 1, right for tiny models and a busy machine; rollout, log-probs
+  and updates run one after another, so on an idle machine a real model gains from one thread per core).
 - engines: ``fsdp2`` for actor, reference and critic (FSDP1 needs a GPU for ``sync_module_states``), ``sdpa``
   attention (no flash-attn), no remove-padding (needs flash-attn's varlen kernels), no gradient checkpointing, fp32
   mixed precision, no torch.compile.
@@ -31,8 +32,8 @@ PLUGIN_MODULE = "recipe.asyppo.cpu.plugin"
 REWARD_FUNCTION = Path(__file__).resolve().parents[3] / "rewards" / "verl_reward.py"
 
 
-def cpu_env(out_dir: str | Path) -> dict[str, str]:
-    """Environment variables for the driver and every Ray process of a CPU run.
+def cpu_env(out_dir: str | Path, threads: int = 1) -> dict[str, str]:
+    """Environment variables for the driver and every Ray process of a CPU run (``threads`` torch threads each).
 
     Metrics go to ``out_dir/metrics.jsonl`` (verl's ``file`` logger; launches through ``recipe.asyppo.main_asyppo``
     keep earlier launches in ``out_dir/metrics.history.jsonl``, and ``recipe.asyppo.history.read_metrics(out_dir)``
@@ -42,8 +43,8 @@ def cpu_env(out_dir: str | Path) -> dict[str, str]:
     return {
         "VERL_PLATFORM": "cpu",
         "VERL_USE_EXTERNAL_MODULES": PLUGIN_MODULE,
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": str(threads),
+        "MKL_NUM_THREADS": str(threads),
         "TOKENIZERS_PARALLELISM": "false",
         "RAY_DEDUP_LOGS": "0",
         "VERL_FILE_LOGGER_PATH": str(Path(out_dir).resolve() / "metrics.jsonl"),
@@ -65,6 +66,7 @@ def cpu_overrides(
     reward_function: str | Path = REWARD_FUNCTION,
     ray_num_cpus: int = 16,
     extra_env: Mapping[str, str] | None = None,
+    threads: int = 1,
 ) -> list[str]:
     """Hydra overrides (``key=value`` strings) for a tiny GAE-PPO run on CPU with the ``hf_cpu`` rollout.
 
@@ -80,19 +82,20 @@ def cpu_overrides(
         ray_num_cpus: logical CPUs declared to Ray (not threads used).
         extra_env: environment variables for every Ray process, over :func:`cpu_env` (e.g. more
             ``VERL_USE_EXTERNAL_MODULES``); give them to the driver's environment as well.
+        threads: torch threads per process (:func:`cpu_env`).
 
     Raises:
         ValueError: a non-positive size.
     """
     sizes = {"steps": steps, "train_batch_size": train_batch_size, "rollout_n": rollout_n,
-             "max_prompt_length": max_prompt_length, "max_response_length": max_response_length}
+             "max_prompt_length": max_prompt_length, "max_response_length": max_response_length, "threads": threads}
     bad = {k: v for k, v in sizes.items() if v < 1}
     if bad:
         raise ValueError(f"cpu_overrides sizes must be >= 1, got {bad}")
     out_dir = Path(out_dir).resolve()
     micro = train_batch_size * rollout_n
     # quoted: Ray rejects non-string env values, and hydra would parse "1" as an int
-    env_vars = {**cpu_env(out_dir), **(extra_env or {})}
+    env_vars = {**cpu_env(out_dir, threads), **(extra_env or {})}
     env = [f"+ray_kwargs.ray_init.runtime_env.env_vars.{k}='{v}'" for k, v in env_vars.items()]
     overrides = [
         # data
@@ -171,14 +174,22 @@ def main() -> None:
     parser.add_argument("--train")
     parser.add_argument("--val")
     parser.add_argument("--steps", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per process (default 1)")
+    parser.add_argument("--train-batch-size", type=int, default=4, help="prompts per step (default 4)")
+    parser.add_argument("--rollout-n", type=int, default=2, help="responses per prompt (default 2)")
+    parser.add_argument("--max-prompt-length", type=int, default=128, help="tokens (default 128)")
+    parser.add_argument("--max-response-length", type=int, default=32, help="tokens (default 32)")
     args = parser.parse_args()
     if args.env:
-        lines = [f"{k}={v}" for k, v in cpu_env(args.out).items()]
+        lines = [f"{k}={v}" for k, v in cpu_env(args.out, args.threads).items()]
     else:
         missing = [f"--{k}" for k in ("actor", "critic", "train", "val") if getattr(args, k) is None]
         if missing:
             parser.error(f"missing {', '.join(missing)}")
-        lines = cpu_overrides(args.actor, args.critic, args.train, args.val, args.out, steps=args.steps)
+        lines = cpu_overrides(args.actor, args.critic, args.train, args.val, args.out, steps=args.steps,
+                              train_batch_size=args.train_batch_size, rollout_n=args.rollout_n,
+                              max_prompt_length=args.max_prompt_length,
+                              max_response_length=args.max_response_length, threads=args.threads)
     print("\n".join(lines))
 
 
