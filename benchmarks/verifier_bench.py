@@ -20,7 +20,14 @@ Verifiers, all timed in this one run on the same pairs:
 The verifiers take turns on ten chunks of the set (so load changes on a shared machine affect all of them alike);
 the verdict cache is cleared before every chunk, and imports and worker start-up happen before timing.
 
-Usage: ``python benchmarks/verifier_bench.py [--per-benchmark 120] [--seed 0] [--data-dir eval/data]``
+A second section runs the same verifiers on labelled cases written by other projects' test suites
+(``benchmarks/data/public_verifier_cases.jsonl``: Math-Verify's test tables and hendrycks/math's equivalence tests,
+data only, sources and licences in ``benchmarks/data/README.md``). There (a) calls Math-Verify the way those tests
+call it (the extraction targets and rounding each test passes). Rows whose label we dispute are counted as labelled
+and listed with the reason; the table also gives the counts without them.
+
+Usage: ``python benchmarks/verifier_bench.py [--per-benchmark 120] [--seed 0] [--data-dir eval/data]
+[--public-cases benchmarks/data/public_verifier_cases.jsonl]``
 """
 
 from __future__ import annotations
@@ -49,10 +56,12 @@ BENCHMARKS = ("math500", "aime24", "aime25", "amc23", "olympiadbench", "minerva_
 @dataclass(frozen=True)
 class Case:
     benchmark: str
-    kind: str  # correct / reformatted / perturbed
+    kind: str  # correct / reformatted / perturbed, or "public"
     gold: object
     response: str
     label: bool
+    math_verify: dict | None = None  # public cases: how the source's tests call Math-Verify
+    disputed: str | None = None  # public cases: why we think the label is wrong
 
 
 def read_golds(data_dir: Path, name: str) -> list[object]:
@@ -158,6 +167,36 @@ def build_cases(data_dir: Path, per_benchmark: int, seed: int) -> list[Case]:
     return cases
 
 
+def public_cases(path: Path) -> list[Case]:
+    """The labelled cases taken from other projects' test tables (see ``benchmarks/data/README.md``)."""
+    rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+    return [
+        Case(
+            row["source"], "public", row["gold"], row["response"], row["label"], row["math_verify"], row.get("disputed")
+        )
+        for row in rows
+    ]
+
+
+def math_verify_as_tested(cases: list[Case]) -> list[bool]:
+    """Math-Verify with the extraction targets and float rounding each source test passes to it (hendrycks/math's
+    bare answers as golds are put in ``$...$`` so that its LaTeX extraction finds them)."""
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
+
+    targets = {"latex": LatexExtractionConfig(boxed_match_priority=0), "expr": ExprExtractionConfig()}
+    verdicts = []
+    for case in cases:
+        config = case.math_verify or {}
+        if config.get("parse") == "defaults":
+            verdicts.append(bool(verify(parse(str(case.gold)), parse(case.response))))
+            continue
+        chosen = [targets[name] for name in config["match_types"]]
+        delimiter = config.get("gold_delimiters", "")  # a bare LaTeX answer as gold needs $...$ for Math-Verify
+        gold, response = parse(f"{delimiter}{case.gold}{delimiter}", chosen), parse(case.response, chosen)
+        verdicts.append(bool(verify(gold, response, float_rounding=config.get("float_rounding", 6))))
+    return verdicts
+
+
 def raw_math_verify(cases: list[Case]) -> list[bool]:
     from math_verify import parse, verify
 
@@ -191,20 +230,26 @@ VERIFIERS: list[tuple[str, Callable[[list[Case]], list[bool]]]] = [
 ]
 
 
-def run_interleaved(cases: list[Case], chunks: int) -> list[dict]:
+PUBLIC_VERIFIERS: list[tuple[str, Callable[[list[Case]], list[bool]]]] = [
+    ("(a) Math-Verify, as its tests call it", math_verify_as_tested),
+    *VERIFIERS[1:],
+]
+
+
+def run_interleaved(cases: list[Case], chunks: int, verifiers: list = VERIFIERS) -> list[dict]:
     """Time every verifier on each chunk in turn, so load changes on a shared machine hit all of them alike."""
-    judged: dict[str, list[bool]] = {name: [] for name, _ in VERIFIERS}
+    judged: dict[str, list[bool]] = {name: [] for name, _ in verifiers}
     seconds = dict.fromkeys(judged, 0.0)
     size = -(-len(cases) // chunks)
     for start in range(0, len(cases), size):
         chunk = cases[start : start + size]
-        for name, verifier in VERIFIERS:
+        for name, verifier in verifiers:
             clear_cache()
             began = time.perf_counter()
             judged[name] += verifier(chunk)
             seconds[name] += time.perf_counter() - began
     results = []
-    for name, _ in VERIFIERS:
+    for name, _ in verifiers:
         pairs = list(zip(cases, judged[name], strict=True))
         results.append(
             {
@@ -214,19 +259,66 @@ def run_interleaved(cases: list[Case], chunks: int) -> list[dict]:
                 "fn": [c for c, j in pairs if not j and c.label],
                 "recall": 1 - sum(1 for c, j in pairs if not j and c.label) / sum(c.label for c in cases),
                 "pairs_per_s": len(cases) / seconds[name],
+                "judged": judged[name],
             }
         )
     return results
 
 
+def print_table(results: list[dict], show: int) -> None:
+    """The markdown table of ``run_interleaved`` results, then each verifier's first false positives/negatives."""
+    base = results[0]["pairs_per_s"]
+    print("| verifier | accuracy | false pos | false neg | recall | pairs/s | vs (a) |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['name']} | {r['accuracy']:.4f} | {len(r['fp'])} | {len(r['fn'])} | {r['recall']:.4f} "
+            f"| {r['pairs_per_s']:.1f} | {r['pairs_per_s'] / base:.2f}x |"
+        )
+    for r in results:
+        for label, items in (("false positives", r["fp"]), ("false negatives", r["fn"])):
+            if items:
+                print(f"\n{r['name']}: {label} (first {min(show, len(items))} of {len(items)})")
+                for c in items[:show]:
+                    print(f"  [{c.benchmark}/{c.kind}] gold={str(c.gold)[:60]!r} response={c.response[-80:]!r}")
+
+
+def print_public_summary(cases: list[Case], results: list[dict]) -> None:
+    """Counts without the disputed rows, and every disputed row with each verifier's verdict."""
+    kept = [i for i, c in enumerate(cases) if c.disputed is None]
+    print(f"\nwithout the {len(cases) - len(kept)} disputed rows ({len(kept)} pairs):")
+    print("| verifier | accuracy | false pos | false neg |")
+    print("|---|---|---|---|")
+    for r in results:
+        judged = [r["judged"][i] for i in kept]
+        labels = [cases[i].label for i in kept]
+        fp = sum(j and not y for j, y in zip(judged, labels, strict=True))
+        fn = sum(y and not j for j, y in zip(judged, labels, strict=True))
+        print(f"| {r['name']} | {1 - (fp + fn) / len(kept):.4f} | {fp} | {fn} |")
+    for i, case in enumerate(cases):
+        if case.disputed is not None:
+            verdicts = ", ".join(f"{r['name'][:3]} {r['judged'][i]}" for r in results)
+            print(f"  disputed [{case.benchmark}] label={case.label} ({verdicts}): {case.disputed}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=REPO_ROOT / "eval" / "data",
-                        help="directory with <benchmark>/test.jsonl (default: the files shipped in eval/data)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=REPO_ROOT / "eval" / "data",
+        help="directory with <benchmark>/test.jsonl (default: the files shipped in eval/data)",
+    )
     parser.add_argument("--per-benchmark", type=int, default=120, help="golds sampled per benchmark (default 120)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--chunks", type=int, default=10, help="interleaved timing chunks (default 10)")
     parser.add_argument("--show", type=int, default=8, help="false positives/negatives listed per verifier")
+    parser.add_argument(
+        "--public-cases",
+        type=Path,
+        default=REPO_ROOT / "benchmarks" / "data" / "public_verifier_cases.jsonl",
+        help="labelled cases from other projects' test tables (default: the shipped file)",
+    )
     args = parser.parse_args()
 
     cases = build_cases(args.data_dir, args.per_benchmark, args.seed)
@@ -242,22 +334,22 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     results = run_interleaved(cases, args.chunks)
     print(f"load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
-
-    base = results[0]["pairs_per_s"]
     print()
-    print("| verifier | accuracy | false pos | false neg | recall | pairs/s | vs (a) |")
-    print("|---|---|---|---|---|---|---|")
-    for r in results:
-        print(
-            f"| {r['name']} | {r['accuracy']:.4f} | {len(r['fp'])} | {len(r['fn'])} | {r['recall']:.4f} "
-            f"| {r['pairs_per_s']:.1f} | {r['pairs_per_s'] / base:.2f}x |"
-        )
-    for r in results:
-        for label, items in (("false positives", r["fp"]), ("false negatives", r["fn"])):
-            if items:
-                print(f"\n{r['name']}: {label} (first {min(args.show, len(items))} of {len(items)})")
-                for c in items[: args.show]:
-                    print(f"  [{c.benchmark}/{c.kind}] gold={c.gold!r} response={c.response[-80:]!r}")
+    print_table(results, args.show)
+
+    public = public_cases(args.public_cases)
+    positives = sum(c.label for c in public)
+    disputed = sum(c.disputed is not None for c in public)
+    print(
+        f"\n## Public test tables: {len(public)} pairs ({positives} correct, {len(public) - positives} incorrect, "
+        f"{disputed} disputed labels) from {args.public_cases.name}"
+    )
+    load_before = os.getloadavg()[0]
+    public_results = run_interleaved(public, min(args.chunks, len(public)), PUBLIC_VERIFIERS)
+    print(f"load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
+    print()
+    print_table(public_results, args.show)
+    print_public_summary(public, public_results)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,12 @@
 """Rule-based math answer verification: extract the final answer of a response and judge it against a gold.
 
 Verbs: ``extract_answer(response)``, ``is_equivalent(gold, answer)``, ``score(response, gold)``,
-``score_batch(responses, golds, workers=N)``; every judgement is a ``Verdict(correct, answer, reason)``.
+``score_batch(responses, golds, workers=N)``; every judgement is a ``Verdict(correct, answer, reason, source)``.
+
+Where the answer is read (``rewards.extract``; ``Verdict.source``), first that applies wins: the last ``\\boxed{}``
+(``boxed``; for a gold with several answers, several boxes together: ``boxes``) > an answer phrase ("The answer is
+4.": ``answer_phrase``) > a GSM8K ``#### 18`` line (``gsm8k_marker``) > the last number of the last sentence
+(``fallback``; off with ``fallback=False``).
 
 How an answer is judged (``rewards.compare``), first rule that applies wins:
 
@@ -10,10 +15,15 @@ How an answer is judged (``rewards.compare``), first rule that applies wins:
 2. choice letters ``(C)``, plain-word golds (``\\text{Evelyn}``), base-n numerals (``40_9`` needs base 9 and digits
    40; bare ``40`` counts as base 9) -> ``exact`` or ``wrong``;
 3. plain numbers and arithmetic on them compare by exact value (``27.0`` = ``27``, ``025`` = ``25``,
-   ``0.15`` = ``\\frac{3}{20}``, ``10,\\!080`` = ``10080``) -> ``numeric``, ``wrong`` or ``inexact``;
-4. ``x = 5`` and ``5`` compare their right-hand sides;
-5. structures: comma lists, ``\\{...\\}`` and ``\\pm`` are sets (any order); ``(a, b)`` / ``[a, b)`` tuples and
-   intervals compare in order with the same brackets; ``\\cup`` unions as sets of intervals; matrices cell by cell;
+   ``0.15`` = ``\\frac{3}{20}``, ``10,\\!080`` = ``10080``, ``14{,}916`` = ``14916``; ``32, 349`` is a list,
+   ``3,5`` a decimal comma against a decimal) -> ``numeric``, ``wrong`` or ``inexact``; a decimal for a value with no
+   finite decimal form (``0.0833333`` for ``\\frac{1}{12}``) -> ``approximate`` within a relative 5e-7;
+4. ``x = 5`` and ``5`` compare their right-hand sides (an answer's left side is dropped only when the gold has no
+   ``=``), ``(p, q) = (3, 2)`` golds take ``(3, 2)`` or ``p = 3, q = 2``;
+5. structures: lists joined by ``,`` ``;`` "and" "or", ``\\{...\\}``, ``{...}`` and ``\\pm`` are sets (any order);
+   ``(a, b)`` / ``[a, b)`` tuples and intervals compare in order with the same brackets, and an inequality on one
+   unknown is its interval (``0 < f(x) < 1`` = ``(0, 1)``); ``\\cup`` unions as sets of intervals; matrices cell by
+   cell;
 6. everything else is parsed by Math-Verify in a worker process under a hard time limit. Two numbers without
    unknowns are compared exactly (``rewards.exact``: SymPy must prove the difference zero; never an absolute
    tolerance, so ``\\frac{1}{101!}`` is not ``\\frac{1}{100!}``), with a relative tolerance only where a side is
