@@ -124,7 +124,9 @@ def _join_list(text: str, pieces_pattern: str) -> str:
 def _statement_answer(candidate: str) -> str | None:
     """``_stated_math`` with a computation reduced to its result (``11 + 6 = 17`` -> ``17``, see ``_result_of``)."""
     stated = _stated_math(candidate)
-    return _result_of(stated) if stated is not None else None
+    if stated is None or len(stated) > MAX_STATEMENT_CHARS:
+        return stated
+    return _result_of(stated)
 
 
 def _result_of(math: str) -> str:

@@ -204,3 +204,21 @@ def test_a_markdown_heading_is_not_a_gsm8k_answer():
 def test_all_boxed_lists_every_closed_top_level_box_in_order():
     text = r"a \boxed{1} b \boxed{\frac{1}{2}} c \boxed{} \boxed{\boxed{3}} \boxed{4"
     assert all_boxed(text) == ["1", r"\frac{1}{2}", r"\boxed{3}"]
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        "The answer is " + "the " * 250_000 + "5",
+        "The answer is " + "1,2" * 300_000,
+        "The answer is " + "$1$ and " * 100_000,
+        "1,1" * 500_000,
+        "\\(" * 500_000,
+    ],
+)
+def test_a_megabyte_statement_or_fallback_is_read_quickly(response):
+    import time
+
+    start = time.perf_counter()
+    extract(response)
+    assert time.perf_counter() - start < 1.0
