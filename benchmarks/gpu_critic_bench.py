@@ -7,9 +7,10 @@ a. **bf16 critic values and sigma ties.** Two value heads (seeds 1 and 2) on one
    (``--critic``), as AsyPPO's critics are at step one, predict values for ``--seqs`` responses of 512 to
    ``--seq-len`` tokens, once with bf16 weights (what verl's critic engine computes and returns) and once in fp32.
    Reported: the share of valid tokens whose sigma is tied with another token's, and the size of the tie group at
-   the 20% thresholds, for sigma computed in bf16 (before the float32 cast), in float32 from the bf16 values (now),
-   with an fp32 value head on the bf16 body, and from fp32 critics; and how far each variant's masks are from the
-   fp32 critics' masks (Jaccard overlap). Then
+   the 20% thresholds, for sigma computed in bf16 (before the float32 cast), in float32 from the bf16 values (the
+   cast alone), with the float32 value head of the AsyPPO critic loader (``recipe.asyppo.value_head``) on the bf16
+   body, and from fp32 critics; and how far each variant's masks are from the fp32 critics' masks (Jaccard
+   overlap). Then
    ``compute_asyppo_advantages``, ``lowest_std_mask``/``highest_std_mask`` (seeded tie-break) and
    ``critic_shard_ids`` run on the device and on the CPU with the same inputs: masks and shards must be equal,
    advantages equal to float32 rounding.
@@ -36,6 +37,7 @@ shapes are used, weights are random.
 from __future__ import annotations
 
 import argparse
+import copy
 import gc
 import json
 import math
@@ -64,6 +66,7 @@ from recipe.asyppo.algorithm import (
 from recipe.asyppo.cost.facts import ModelFacts, load_facts
 from recipe.asyppo.cost.model import GIB, Setup, StepShape, critic_memory_per_gpu, flops_per_step
 from recipe.asyppo.tiny_models import model_config
+from recipe.asyppo.value_head import compute_in_float32
 
 MASK_RATIO = 0.2
 MIN_RESPONSE_TOKENS = 512
@@ -148,15 +151,17 @@ def jaccard(a: torch.Tensor, b: torch.Tensor) -> float:
 def critic_values(model: torch.nn.Module, heads: list[torch.nn.Linear], ids: torch.Tensor, micro: int,
                   device: torch.device, body_dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
     """(M, B, T) values of the M ``heads`` on ``model``'s body run in ``body_dtype``: with each head in that dtype
-    too (what verl's critic computes), and with each head in float32 on the same hidden states."""
+    too (what verl's critic computes), and with each head's ``body_dtype`` weights computed in float32 as the AsyPPO
+    critic loader does (:func:`recipe.asyppo.value_head.compute_in_float32`)."""
     model.to(body_dtype)
+    float32_heads = [compute_in_float32(copy.deepcopy(head).to(body_dtype)) for head in heads]
     same, fp32_head = [], []
     with torch.no_grad():
         for start in range(0, ids.shape[0], micro):
             hidden = model.model(input_ids=ids[start:start + micro].to(device)).last_hidden_state
             same.append(torch.stack([torch.nn.functional.linear(
                 hidden, head.weight.to(body_dtype), head.bias.to(body_dtype)).squeeze(-1) for head in heads]))
-            fp32_head.append(torch.stack([head(hidden.float()).squeeze(-1) for head in heads]))
+            fp32_head.append(torch.stack([head(hidden).squeeze(-1) for head in float32_heads]))
     return torch.cat(same, dim=1), torch.cat(fp32_head, dim=1)
 
 
@@ -191,8 +196,9 @@ def part_ties_and_device(args: argparse.Namespace, device: torch.device, critic:
         "sigma_dtype_now": str(sigma_now.dtype),
         "ties": {
             "sigma in bf16 from bf16 values (before the fp32 cast)": tie_stats(sigma_bf16, valid, MASK_RATIO),
-            "sigma in fp32 from bf16 values (now)": tie_stats(sigma_now, valid, MASK_RATIO),
-            "sigma in fp32, fp32 value head on the bf16 body": tie_stats(sigma_head, valid, MASK_RATIO),
+            "sigma in fp32 from bf16 values (the float32 cast alone)": tie_stats(sigma_now, valid, MASK_RATIO),
+            "sigma in fp32, float32 value head (value_head.py) on the bf16 body": tie_stats(sigma_head, valid,
+                                                                                             MASK_RATIO),
             "sigma in fp32 from fp32 critics (reference)": tie_stats(sigma_ref, valid, MASK_RATIO),
         },
         "mask_jaccard_vs_fp32_critics": {

@@ -1,13 +1,14 @@
-"""The attention implementation of the actor and critic models: the config keys, an importability check, and a
-value-model loader that honours the configured implementation.
+"""The attention implementation of the actor and critic models (the config keys and an importability check), and
+the critics' value-model loader.
 
 verl 0.9.1 builds each model's ``hf_config`` with ``model.override_config.attn_implementation`` (default
 ``flash_attention_2``) and loads the actor with it, but ``verl.utils.model.load_valuehead_model`` (the critic loader
 of the FSDP value-model engine) hard-codes ``attn_implementation="flash_attention_2"``; without flash-attn it fails
 with the misleading "not a value head model, please install trl". :func:`install_value_model_loader` replaces that
 loader with :func:`load_value_model`, which loads the same ``AutoModelForTokenClassification`` with the configured
-implementation. :mod:`recipe.asyppo.attention_plugin` installs it in every verl process; the entry point adds that
-module when a critic is configured with anything but ``flash_attention_2`` (the CPU platform installs it too).
+implementation and computes its value head in float32 (:mod:`recipe.asyppo.value_head`).
+:mod:`recipe.asyppo.attention_plugin` installs it in every verl process; the entry point adds that module to every run
+(the CPU platform installs it too).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import importlib
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
+
+from recipe.asyppo.value_head import float32_value_head
 
 VERL_DEFAULT = "flash_attention_2"
 # implementation -> the module it needs (None: plain torch)
@@ -62,17 +65,19 @@ def load_value_model(local_path: str, torch_dtype: Any, model_config: Any, trust
     Same signature as ``verl.utils.model.load_valuehead_model``, whose ``model_config`` already has ``num_labels=1``
     and ``_attn_implementation`` from ``model.override_config.attn_implementation``. Unlike verl's loader it has no
     fallback to trl's value-head wrapper (every causal LM in transformers with a token-classification head, Qwen
-    and Llama included, loads directly).
+    and Llama included, loads directly), and its value head computes in float32
+    (:func:`recipe.asyppo.value_head.float32_value_head`), so values are not rounded to the body's bf16.
     """
     from transformers import AutoModelForTokenClassification
 
-    return AutoModelForTokenClassification.from_pretrained(
+    model = AutoModelForTokenClassification.from_pretrained(
         pretrained_model_name_or_path=local_path,
         dtype=torch_dtype,
         config=model_config,
         attn_implementation=getattr(model_config, "_attn_implementation", None),
         trust_remote_code=trust_remote_code,
     )
+    return float32_value_head(model)
 
 
 def install_value_model_loader() -> None:

@@ -19,7 +19,6 @@ import os
 import hydra
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from recipe.asyppo import attention
 from recipe.asyppo.config import AsyPPOConfig, check_against_trainer
 from recipe.asyppo.history import prepare_metrics_history
 
@@ -63,9 +62,9 @@ def add_external_module(config: DictConfig, module: str) -> None:
 def prepare_config(config: DictConfig) -> AsyPPOConfig:
     """Fill in defaults that need the installed project and select the trainer; return the parsed ``asyppo:``.
 
-    When the critics are configured with another attention implementation than flash-attention 2
-    (``critic.model.override_config.attn_implementation``), every Ray process also imports
-    :mod:`recipe.asyppo.attention_plugin`, so that verl's value-model loader honours it.
+    Every Ray process also imports :mod:`recipe.asyppo.attention_plugin`, so that critics load with the configured
+    attention implementation (``critic.model.override_config.attn_implementation``; verl's own loader hard-codes
+    flash-attention 2) and compute their value head in float32.
 
     Raises:
         AsyPPOConfigError: a bad ``asyppo.*`` value or one that conflicts with the verl settings.
@@ -83,8 +82,7 @@ def prepare_config(config: DictConfig) -> AsyPPOConfig:
     if asyppo.enable:
         add_external_module(config, TRAINER_MODULE)
         importlib.import_module(TRAINER_MODULE)
-    if attention.configured(config, attention.CRITIC_KEY) != attention.VERL_DEFAULT:
-        add_external_module(config, ATTENTION_PLUGIN)
+    add_external_module(config, ATTENTION_PLUGIN)
     if OmegaConf.select(config, BUDGET_KEY) is not None:
         _select_budget_trainer(config, asyppo)
     return asyppo

@@ -320,7 +320,7 @@ def test_multi_node_launch_submits_a_ray_job_that_ships_the_repo(model_root, tmp
     assert argv[:4] == ["job", "submit", "--address", "http://head:8265"]
     runtime_env = json.loads(argv[argv.index("--runtime-env-json") + 1])
     assert runtime_env["working_dir"] == str(SCRIPTS_DIR.parents[2])
-    # sdpa critics load through the attention plugin on every node
+    # critics load through the attention plugin (configured attention, float32 value head) on every node
     assert runtime_env["env_vars"] == {
         "VERL_USE_EXTERNAL_MODULES": "recipe.asyppo.trainer,recipe.asyppo.attention_plugin"}
     entry = argv[argv.index("--") + 1:]

@@ -255,14 +255,12 @@ launch() {
       (cd "${ASYPPO_REPO_ROOT}" && python3 -m recipe.asyppo.scripts.check_config "${OVERRIDES[@]}") ;;
     run)
       if [[ -n "${RAY_ADDRESS}" ]]; then
-        # working_dir ships the repo to every node; the entry point registers the AsyPPO trainer (and, for critics
-        # off flash-attention, the critic loader) through VERL_USE_EXTERNAL_MODULES in its own process only, so the
-        # job-wide env carries them to other nodes.
-        local modules=()
-        [[ "${ALGORITHM}" == asyppo ]] && modules+=(recipe.asyppo.trainer)
-        [[ "${ATTN_IMPLEMENTATION}" != flash_attention_2 ]] && modules+=(recipe.asyppo.attention_plugin)
-        local env_vars="{}"
-        (( ${#modules[@]} )) && env_vars="{\"VERL_USE_EXTERNAL_MODULES\": \"$(IFS=,; echo "${modules[*]}")\"}"
+        # working_dir ships the repo to every node; the entry point registers the AsyPPO trainer and the critic
+        # loader (configured attention, float32 value head) through VERL_USE_EXTERNAL_MODULES in its own process
+        # only, so the job-wide env carries them to other nodes.
+        local modules=(recipe.asyppo.attention_plugin)
+        [[ "${ALGORITHM}" == asyppo ]] && modules=(recipe.asyppo.trainer "${modules[@]}")
+        local env_vars="{\"VERL_USE_EXTERNAL_MODULES\": \"$(IFS=,; echo "${modules[*]}")\"}"
         ray job submit --address "${RAY_ADDRESS}" \
           --runtime-env-json "{\"working_dir\": \"${ASYPPO_REPO_ROOT}\", \"excludes\": $(ray_job_excludes_json), \"env_vars\": ${env_vars}}" \
           -- python3 -m recipe.asyppo.main_asyppo "${OVERRIDES[@]}"
