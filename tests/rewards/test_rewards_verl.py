@@ -32,6 +32,20 @@ def test_compute_score_reward_values_come_from_reward_kwargs():
     assert compute_score("math", "no idea", "4", None, **values) == {"score": -2.0, "acc": False, "pred": ""}
 
 
+def test_compute_score_reads_unboxed_answers_unless_the_fallback_is_off():
+    assert compute_score("math", "12 + 29 = 41", "41") == {"score": 1.0, "acc": True, "pred": "41"}
+    assert compute_score("math", "12 + 29 = 41", "41", fallback=False) == {"score": 0.0, "acc": False, "pred": ""}
+
+
+def test_manager_reports_where_the_answer_was_found_and_passes_the_fallback_option(tokenizer):
+    results = [
+        asyncio.run(_manager(tokenizer, **kwargs).run_single(_item(tokenizer, "12 + 29 = 41", "41")))
+        for kwargs in ({}, {"fallback": False})
+    ]
+    assert [r["reward_extra_info"]["source"] for r in results] == ["fallback", ""]
+    assert [r["reward_score"] for r in results] == [1.0, 0.0]
+
+
 def test_compute_score_rejects_unknown_reward_kwargs():
     with pytest.raises(TypeError, match="correct_rewrd"):
         compute_score("math", r"\boxed{4}", "4", correct_rewrd=2.0)
@@ -115,6 +129,8 @@ def test_manager_scores_concurrent_responses_in_one_batch(tokenizer, monkeypatch
         ({"correct_reward": "high"}, "reward.reward_kwargs.correct_reward"),
         ({"workers": 0}, "reward.reward_kwargs.workers"),
         ({"timeout_s": "soon"}, "reward.reward_kwargs.timeout_s"),
+        ({"fallback": "no"}, "reward.reward_kwargs.fallback"),
+        ({"multi_box": 0}, "reward.reward_kwargs.multi_box"),
     ],
 )
 def test_manager_config_errors_name_the_key(tokenizer, reward_kwargs, message):
