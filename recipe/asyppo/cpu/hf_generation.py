@@ -139,8 +139,9 @@ class HFGenerator:
         input_ids = torch.tensor([[self.pad_token_id] * (width - len(p)) + list(p) for p in prompts])
         attention_mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
         positions = (attention_mask.cumsum(-1) - 1).clamp(min=0)
+        # logits of the last position only: all prompt positions would cost batch x prompt x vocab floats
         output = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=positions,
-                            use_cache=True)
+                            use_cache=True, logits_to_keep=1)
         rows = [_Row(list(prompt), spec, generator, self._stop_ids(spec))
                 for prompt, spec, generator in zip(prompts, specs, generators, strict=True)]
         while True:
