@@ -44,8 +44,9 @@ def _add_data_source_options(parser: argparse.ArgumentParser) -> None:
 def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("run", help="generate, score and report a model on benchmarks")
     run.add_argument("--model", required=True, help="model directory or Hugging Face Hub id")
-    run.add_argument("--benchmarks", default="paper", help="comma list of names, 'paper' / 'all', or paths of *.parquet / *.jsonl files in "
-                     "verl's RL schema, e.g. data_prep's val.parquet (default: paper)")
+    run.add_argument("--benchmarks", default="paper",
+                     help="comma list of names, 'paper' / 'all', or paths of *.parquet / *.jsonl files in verl's RL "
+                          "schema, e.g. data_prep's val.parquet (default: paper)")
     run.add_argument("--out", required=True, type=Path, help="run directory (resumed if it exists)")
     _add_data_source_options(run)
     run.add_argument("--limit", type=int, help="only the first N problems of each benchmark (quick runs)")
@@ -245,7 +246,8 @@ def command_score(args: argparse.Namespace) -> dict[str, Any]:
         timeout_s=args.timeout_s, show_progress=not args.no_progress,
     )
     records = [
-        SampleRecord(**row, answer=verdict.answer, correct=bool(verdict.correct), reason=verdict.reason)
+        SampleRecord(**row, answer=verdict.answer, correct=bool(verdict.correct), reason=verdict.reason,
+                     answer_source=verdict.source)
         for row, verdict in zip(rows, verdicts, strict=True)
     ]
     run = {"responses": str(args.responses), "benchmarks": list(dict.fromkeys(r.benchmark for r in records))}

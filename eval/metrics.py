@@ -1,4 +1,5 @@
-"""Sampling metrics over k scored samples per problem: avg@k, unbiased pass@k, maj@k, no-answer and truncation counts.
+"""Sampling metrics over k scored samples per problem: avg@k, unbiased pass@k, maj@k, and counts of responses with no
+answer, truncated responses and answers read by the verifier's last-number fallback (a model that states no answer).
 
 All accuracies are fractions in [0, 1]; reports multiply by 100.
 
@@ -17,15 +18,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from math import comb
 
+FALLBACK_SOURCE = "fallback"  # rewards.Verdict.source when the answer is the last sentence's final math
+
 
 @dataclass(frozen=True)
 class ScoredSample:
-    """One scored response: its sample index, extracted answer (None if none), verdict and finish reason."""
+    """One scored response: its sample index, extracted answer (None if none), verdict, finish reason and where the
+    answer was read (``rewards.Verdict.source``)."""
 
     sample_index: int
     answer: str | None
     correct: bool
     finish_reason: str = "stop"
+    answer_source: str | None = None
 
 
 def pass_at_k(num_samples: int, num_correct: int, k: int) -> float:
@@ -81,6 +86,7 @@ class BenchmarkMetrics:
     maj_at_k: float
     no_answer: int
     truncated: int
+    fallback_answers: int = 0
 
     @property
     def k(self) -> int:
@@ -98,6 +104,7 @@ class BenchmarkMetrics:
             f"maj@{k}": self.maj_at_k,
             "no_answer": self.no_answer,
             "truncated": self.truncated,
+            "fallback_answers": self.fallback_answers,
         }
 
 
@@ -129,6 +136,7 @@ def benchmark_metrics(problems: dict[str, Sequence[ScoredSample]]) -> BenchmarkM
         maj_at_k=sum(majority_vote_correct(samples) for samples in problems.values()) / len(problems),
         no_answer=sum(sample.answer is None or sample.answer == "" for sample in all_samples),
         truncated=sum(sample.finish_reason == "length" for sample in all_samples),
+        fallback_answers=sum(sample.answer_source == FALLBACK_SOURCE for sample in all_samples),
     )
 
 
@@ -156,4 +164,5 @@ def overall_metrics(per_benchmark: dict[str, BenchmarkMetrics]) -> dict:
         f"maj@{k}": sum(m.maj_at_k for m in values) / count,
         "no_answer": sum(m.no_answer for m in values),
         "truncated": sum(m.truncated for m in values),
+        "fallback_answers": sum(m.fallback_answers for m in values),
     }

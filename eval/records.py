@@ -35,6 +35,9 @@ class SampleRecord:
         answer: the extracted final answer, None if the response has none.
         correct: the verifier's verdict.
         reason: the verifier's reason string.
+        answer_source: where the verifier read the answer (``rewards.Verdict.source``: ``boxed``, ``boxes``,
+            ``answer_phrase``, ``gsm8k_marker``, ``fallback``), None if nowhere; absent from files written before
+            it was recorded, which read as None.
     """
 
     benchmark: str
@@ -47,6 +50,7 @@ class SampleRecord:
     answer: str | None
     correct: bool
     reason: str
+    answer_source: str | None = None
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -54,6 +58,7 @@ class SampleRecord:
 
 
 _FIELDS = set(SampleRecord.__dataclass_fields__)
+_OPTIONAL_FIELDS = {"answer_source"}
 
 
 def read_samples(path: Path) -> list[SampleRecord]:
@@ -74,7 +79,7 @@ def read_samples(path: Path) -> list[SampleRecord]:
             if not raw.endswith(b"\n"):
                 raise ValueError("line has no newline (write was interrupted)")
             row = json.loads(raw)
-            if not isinstance(row, dict) or set(row) != _FIELDS:
+            if not isinstance(row, dict) or not _FIELDS - _OPTIONAL_FIELDS <= set(row) <= _FIELDS:
                 raise ValueError(f"expected the fields {sorted(_FIELDS)}")
             records.append(SampleRecord(**row))
         except ValueError as error:

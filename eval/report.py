@@ -33,7 +33,8 @@ def compute_results(records: Sequence[SampleRecord], run: dict[str, Any]) -> dic
     grouped: dict[str, dict[str, list[ScoredSample]]] = defaultdict(lambda: defaultdict(list))
     for record in records:
         grouped[record.benchmark][record.problem_id].append(
-            ScoredSample(record.sample_index, record.answer, record.correct, record.finish_reason)
+            ScoredSample(record.sample_index, record.answer, record.correct, record.finish_reason,
+                         record.answer_source)
         )
     order = [name for name in run.get("benchmarks", ()) if name in grouped]
     order += [name for name in grouped if name not in order]
@@ -65,7 +66,7 @@ def results_table(results: dict[str, Any]) -> str:
     if results.get(OVERALL):
         rows.append((OVERALL, results[OVERALL]))
     accuracy_keys = [key for key in rows[0][1] if "@" in key and key != "k"]
-    header = ["benchmark", "problems", "samples", *accuracy_keys, "no answer", "truncated"]
+    header = ["benchmark", "problems", "samples", *accuracy_keys, "no answer", "truncated", "fallback answers"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, metrics in rows:
         cells = [
@@ -75,6 +76,7 @@ def results_table(results: dict[str, Any]) -> str:
             *(_percent(metrics[key]) if key in metrics else "-" for key in accuracy_keys),
             str(metrics["no_answer"]),
             str(metrics["truncated"]),
+            str(metrics.get("fallback_answers", "-")),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -184,6 +184,7 @@ def _generate_chunk(
                 answer=verdict.answer,
                 correct=bool(verdict.correct),
                 reason=verdict.reason,
+                answer_source=verdict.source,
             )
             for (item, sample_index, completion), verdict in zip(flat, verdicts, strict=True)
         ),

@@ -88,3 +88,9 @@ def test_overall_metrics_are_the_unweighted_mean_over_benchmarks():
     overall = overall_metrics({"small": small, "large": large})
     assert overall["avg@2"] == pytest.approx(0.5)
     assert overall["num_problems"] == 10 and overall["num_samples"] == 20
+
+
+def test_answers_read_by_the_fallback_are_counted_per_benchmark():
+    samples = [ScoredSample(0, "41", True, answer_source="fallback"), ScoredSample(1, "4", False,
+                                                                                answer_source="boxed")]
+    assert benchmark_metrics({"0": samples}).to_json()["fallback_answers"] == 1

@@ -33,6 +33,8 @@ def test_run_writes_one_scored_record_per_problem_and_sample(run_dir: Path):
     keys = {(row["benchmark"], row["problem_id"], row["sample_index"]) for row in rows}
     assert keys == {(b, p, i) for b in ("aime25", "amc23") for p in ("0", "1") for i in (0, 1)}
     assert {row["finish_reason"] for row in rows} <= {"stop", "length"}
+    assert {row["answer_source"] for row in rows} <= {None, "boxed", "boxes", "answer_phrase", "gsm8k_marker",
+                                                     "fallback"}
     assert all(row["prompt"].startswith("<|im_start|>user\n") for row in rows)  # chat template on by default
     assert {row["gold"] for row in rows if row["benchmark"] == "amc23"} == {"27", "36"}
 
@@ -41,7 +43,7 @@ def test_run_writes_results_json_markdown_table_and_chart(run_dir: Path):
     results = json.loads((run_dir / "results.json").read_text())
     assert list(results["benchmarks"]) == ["aime25", "amc23"]
     for metrics in (*results["benchmarks"].values(), results["overall"]):
-        assert {"avg@2", "pass@1", "pass@2", "maj@2", "no_answer", "truncated"} <= set(metrics)
+        assert {"avg@2", "pass@1", "pass@2", "maj@2", "no_answer", "truncated", "fallback_answers"} <= set(metrics)
         assert 0.0 <= metrics["avg@2"] <= 1.0
     assert results["benchmarks"]["aime25"]["num_samples"] == 4
     assert results["run"]["sampling"]["n"] == 2 and results["run"]["chat_template"] is True

@@ -21,9 +21,10 @@ def _results(benchmarks: dict[str, list[bool]]) -> dict:
 
 def test_results_table_shows_percentages_per_benchmark_and_overall():
     table = results_table(_results({"aime24": [True, False, False, False], "amc23": [True, True, True, False]}))
-    header = "| benchmark | problems | samples | avg@4 | pass@1 | pass@2 | pass@4 | maj@4 | no answer | truncated |"
+    header = ("| benchmark | problems | samples | avg@4 | pass@1 | pass@2 | pass@4 | maj@4 | no answer | truncated "
+              "| fallback answers |")
     assert header in table
-    assert "| aime24 | 1 | 4 | 25.0 | 25.0 | 50.0 | 100.0 | 0.0 | 0 | 0 |" in table
+    assert "| aime24 | 1 | 4 | 25.0 | 25.0 | 50.0 | 100.0 | 0.0 | 0 | 0 | 0 |" in table
     assert "| overall | 2 | 8 | 50.0 |" in table
 
 

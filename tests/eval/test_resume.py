@@ -158,3 +158,12 @@ def test_a_run_that_failed_before_any_sample_can_be_rerun_with_corrected_setting
     results = _run(corrected, out, CountingBackend(hf_backend))
     assert results["run"]["sampling"]["max_tokens"] == 4
     assert json.loads((out / "run_config.json").read_text())["sampling"]["max_tokens"] == 4
+
+
+def test_samples_written_before_the_answer_source_was_recorded_still_read(tmp_path: Path):
+    from eval.records import read_samples
+
+    row = {"benchmark": "gsm8k", "problem_id": "0", "sample_index": 0, "prompt": "p", "response": "r",
+           "finish_reason": "stop", "gold": "1", "answer": "1", "correct": True, "reason": "exact"}
+    (tmp_path / SAMPLES_FILE).write_text(json.dumps(row) + "\n")
+    assert read_samples(tmp_path / SAMPLES_FILE)[0].answer_source is None
