@@ -41,6 +41,7 @@ def _score_command(args: argparse.Namespace) -> int:
         timeout_s=args.timeout_s,
         fallback=args.fallback,
         multi_box=args.multi_box,
+        plain_number=args.plain_number,
     )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -60,7 +61,8 @@ def _score_command(args: argparse.Namespace) -> int:
 
 
 def _check_command(args: argparse.Namespace) -> int:
-    options = {"timeout_s": args.timeout_s, "fallback": args.fallback, "multi_box": args.multi_box}
+    options = {"timeout_s": args.timeout_s, "fallback": args.fallback, "multi_box": args.multi_box,
+               "plain_number": args.plain_number}
     verdict = score(args.response, args.gold, **options)
     print(
         f"{'correct' if verdict.correct else 'incorrect'} ({verdict.reason}); "
@@ -107,6 +109,12 @@ def _add_extraction_flags(parser: argparse.ArgumentParser) -> None:
         dest="multi_box",
         action="store_false",
         help="the last box is the answer even when the gold has several answers (default: several boxes together)",
+    )
+    parser.add_argument(
+        "--plain-number",
+        action="store_true",
+        help="a plain-number gold needs a plain-number answer: unevaluated arithmetic such as '87 * 2' for 174 is "
+        "wrong (default: accepted as numeric)",
     )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from rewards.compare import Outcome, answer_count, compare
 from rewards.extract import Extraction, all_boxed, extract, last_boxed, listed_boxes
-from rewards.normalize import clean_latex, key
+from rewards.normalize import clean_latex, key, to_number
 from rewards.pool import get_pool
 from rewards.verdict import Verdict
 
@@ -105,11 +105,18 @@ def is_equivalent(gold: str, answer: str, *, timeout_s: float = 5.0) -> bool:
     return bool(_judge([(gold_string, answer.strip())], 1, timeout_s)[0].correct)
 
 
+def _unevaluated(gold: str, answer: str) -> bool:
+    """True when ``gold`` is a plain number and ``answer`` is not one (``rewards.normalize.to_number``)."""
+    return to_number(key(clean_latex(gold))) is not None and to_number(key(clean_latex(answer))) is None
+
+
 def score(
-    response: object, gold: object, *, timeout_s: float = 5.0, fallback: bool = True, multi_box: bool = True
+    response: object, gold: object, *, timeout_s: float = 5.0, fallback: bool = True, multi_box: bool = True,
+    plain_number: bool = False,
 ) -> Verdict:
     """Judge one model response against its gold answer (see ``score_batch``)."""
-    return score_batch([response], [gold], workers=1, timeout_s=timeout_s, fallback=fallback, multi_box=multi_box)[0]
+    return score_batch([response], [gold], workers=1, timeout_s=timeout_s, fallback=fallback, multi_box=multi_box,
+                       plain_number=plain_number)[0]
 
 
 def score_batch(
@@ -120,6 +127,7 @@ def score_batch(
     timeout_s: float = 5.0,
     fallback: bool = True,
     multi_box: bool = True,
+    plain_number: bool = False,
 ) -> list[Verdict]:
     """Verdicts for ``responses[i]`` against ``golds[i]``, in order.
 
@@ -129,6 +137,9 @@ def score_batch(
     (``Verdict.source == "fallback"``); off, such responses have no answer. ``multi_box``: when the gold has several
     answers and the last box holds fewer, the response's distinct boxes together are its answer (source ``boxes``:
     ``\\boxed{2}`` and ``\\boxed{3}`` for gold ``2, 3``); off, or for a one-answer gold, the last box wins.
+    ``plain_number`` (off by default): when the gold is a plain number, only a plain number can be correct; an
+    unevaluated computation such as ``87 * 2`` for ``174`` (which restates an arithmetic question instead of answering
+    it, and is otherwise accepted as ``numeric``) is ``wrong``. For tasks whose answer is the computed number.
     """
     if len(responses) != len(golds):
         raise ValueError(f"responses and golds differ in length: {len(responses)} vs {len(golds)}")
@@ -145,6 +156,8 @@ def score_batch(
             verdicts[index] = Verdict(False, None, "no_answer", None)
         elif gold_string is None:
             verdicts[index] = Verdict(False, found.answer, "parse_error", found.source)
+        elif plain_number and _unevaluated(gold_string, found.answer):
+            verdicts[index] = Verdict(False, found.answer, "wrong", found.source)
         else:
             pairs.append((gold_string, found.answer))
             positions.append((index, found.source))

@@ -14,6 +14,7 @@ default config, so add them with ``+reward.reward_kwargs.<key>=...``); unknown k
 - ``fallback``: read the last number of the last sentence when a response states its answer no other way (default
   true; ``rewards.score_batch``).
 - ``multi_box``: several boxes answer a gold with several answers (default true; false: the last box always wins).
+- ``plain_number``: a plain-number gold needs a plain-number answer (default false; ``87 * 2`` for 174 is then wrong).
 
 verl's reward loop calls ``run_single`` once per response, concurrently; responses that arrive within one batch
 window are scored together, so repeated answers hit the cache and symbolic comparisons run in parallel.
@@ -34,7 +35,7 @@ from rewards.scoring import score_batch
 from rewards.verdict import Verdict
 
 _OPTIONS = {"timeout_s": 5.0, "workers": 2, "batch_window_s": 0.02, "max_batch": 1024}
-_FLAGS = {"fallback": True, "multi_box": True}
+_FLAGS = {"fallback": True, "multi_box": True, "plain_number": False}
 _REWARD_KEYS = {"correct_reward", "incorrect_reward", "no_answer_reward"}
 
 
@@ -123,6 +124,7 @@ class AsyPPOMathRewardManager(RewardManagerBase):
                     timeout_s=self.options["timeout_s"],
                     fallback=self.options["fallback"],
                     multi_box=self.options["multi_box"],
+                    plain_number=self.options["plain_number"],
                 ),
             )
         except Exception as error:

@@ -2,7 +2,8 @@
 this file) with ``reward.custom_reward_function.name=compute_score``.
 
 Reward values and options come from ``reward.custom_reward_function.reward_kwargs`` (``correct_reward``,
-``incorrect_reward``, ``no_answer_reward``, ``timeout_s``, and ``fallback`` / ``multi_box`` as in ``rewards.score``;
+``incorrect_reward``, ``no_answer_reward``, ``timeout_s``, and ``fallback`` / ``multi_box`` / ``plain_number`` as in
+``rewards.score``;
 add them with ``+reward.custom_reward_function.reward_kwargs.<key>=...``), which verl passes as keyword arguments.
 verl calls this once per response from an executor thread; the symbolic comparisons still run in worker processes
 with a hard time limit. For batched scoring use the ``asyppo_math`` reward manager (``rewards.verl_manager``).
@@ -30,6 +31,7 @@ def compute_score(
     timeout_s: float = 5.0,
     fallback: bool = True,
     multi_box: bool = True,
+    plain_number: bool = False,
     **verl_extras: Any,
 ) -> dict:
     """Judge ``solution_str`` against ``ground_truth``: ``{"score": reward, "acc": correct, "pred": answer or ""}``.
@@ -40,5 +42,6 @@ def compute_score(
     if unknown:
         raise TypeError(f"compute_score got unknown reward_kwargs {sorted(unknown)}")
     values = RewardValues(correct=correct_reward, incorrect=incorrect_reward, no_answer=no_answer_reward)
-    verdict = score(solution_str, ground_truth, timeout_s=timeout_s, fallback=fallback, multi_box=multi_box)
+    verdict = score(solution_str, ground_truth, timeout_s=timeout_s, fallback=fallback, multi_box=multi_box,
+                    plain_number=plain_number)
     return {"score": values.of(verdict), "acc": verdict.correct, "pred": verdict.answer or ""}

@@ -1,0 +1,49 @@
+"""``plain_number``: for a plain-number gold, restating the computation is not an answer.
+
+Found by RL on SmolLM2 and "What is 87 * 2?": GRPO learned in four steps to answer "87 * 2", which the default rules
+accept as ``numeric`` (it evaluates to the gold 174).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rewards import score
+from rewards.cli import main
+from rewards.verl_reward import compute_score
+
+
+@pytest.mark.parametrize("response", [
+    "87 * 2",
+    "The answer is 87 * 2.",
+    "\\boxed{87 \\times 2}",
+    "2 * 87",
+    "170 + 4",
+    "348/2 - 0",
+])
+def test_an_unevaluated_computation_is_wrong_with_plain_number_and_numeric_without(response):
+    assert score(response, "174", plain_number=True).correct is False
+    assert score(response, "174").correct is True  # the default rules evaluate arithmetic on numbers
+
+
+@pytest.mark.parametrize(("response", "gold"), [
+    ("87 * 2 = 174", "174"),  # the stated result counts
+    ("The answer is 174.", "174"),
+    ("1,600", "1600"),
+    ("0.5", "\\frac{1}{2}"),  # a fraction gold is a plain number; a decimal answer is one too
+    ("-12", "-12"),
+])
+def test_plain_numbers_stay_correct(response, gold):
+    assert score(response, gold, plain_number=True).correct is True
+
+
+def test_golds_that_are_no_plain_number_are_judged_as_before():
+    assert score("1 + x", "x+1", plain_number=True).correct is True
+    assert score("2\\sqrt{3}", "\\sqrt{12}", plain_number=True).correct is True
+
+
+def test_the_option_reaches_verl_and_the_cli(capsys):
+    assert compute_score("arith_mul21", "87 * 2", "174", plain_number=True)["score"] == 0.0
+    assert compute_score("arith_mul21", "87 * 2", "174")["score"] == 1.0
+    assert main(["check", "--plain-number", "174", "87 * 2"]) == 0
+    assert capsys.readouterr().out.startswith("incorrect (wrong)")
