@@ -67,8 +67,13 @@ class RunSummary:
     val_per_source_last: dict[str, float]
     peak_rss_gib: float | None
     peak_pss_gib: float | None
-    sigma_first_last: tuple[float, float] | None
+    sigma_steps: list[int]
+    sigma_curve: list[float]
     adv_mask_fraction: float | None
+
+    @property
+    def sigma_first_last(self) -> tuple[float, float] | None:
+        return (self.sigma_curve[0], self.sigma_curve[-1]) if self.sigma_curve else None
 
     @property
     def val_before(self) -> float | None:
@@ -97,7 +102,7 @@ def summarize(name: str, run_dir: Path) -> RunSummary:
         _, values = metric_curve(history, f"timing_s/{phase}")
         if values:
             phases[phase] = statistics.median(values)
-    _, sigma = metric_curve(history, "asyppo/std/mean")
+    sigma_steps, sigma = metric_curve(history, "asyppo/std/mean")
     _, masked = metric_curve(history, "asyppo/adv_mask/fraction")
     memory_file = run_dir / "peak_memory.json"
     memory = json.loads(memory_file.read_text()) if memory_file.exists() else {}
@@ -114,7 +119,8 @@ def summarize(name: str, run_dir: Path) -> RunSummary:
         val_per_source_last=last,
         peak_rss_gib=memory.get("peak_rss_gib"),
         peak_pss_gib=memory.get("peak_pss_gib"),
-        sigma_first_last=(sigma[0], sigma[-1]) if sigma else None,
+        sigma_steps=sigma_steps,
+        sigma_curve=sigma,
         adv_mask_fraction=statistics.fmean(masked) if masked else None,
     )
 
@@ -175,19 +181,26 @@ def markdown(runs: Sequence[RunSummary]) -> str:
 
 
 def plot(runs: Sequence[RunSummary], path: Path) -> None:
-    """Two panels: val accuracy vs step, training reward vs step; one line per run."""
+    """Val accuracy vs step and training reward vs step, one line per run; a third panel with the critics'
+    disagreement sigma when a run logged it (AsyPPO)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, (val_axis, reward_axis) = plt.subplots(1, 2, figsize=(11, 4))
+    with_sigma = [run for run in runs if run.sigma_curve]
+    figure, axes = plt.subplots(1, 3 if with_sigma else 2, figsize=(16 if with_sigma else 11, 4))
+    val_axis, reward_axis = axes[0], axes[1]
     for run in runs:
         val_axis.plot(run.val_steps, [100 * v for v in run.val_curve], marker="o", label=run.name)
         reward_axis.plot(run.reward_steps, run.reward_curve, marker=".", label=run.name)
     val_axis.set(xlabel="step", ylabel="val accuracy (%)", title="validation")
     reward_axis.set(xlabel="step", ylabel="mean reward (critic/score/mean)", title="training rollouts")
-    for axis in (val_axis, reward_axis):
+    for run in with_sigma:
+        axes[2].plot(run.sigma_steps, run.sigma_curve, marker=".", label=run.name)
+    if with_sigma:
+        axes[2].set(xlabel="step", ylabel="asyppo/std/mean", title="critic disagreement sigma")
+    for axis in axes:
         axis.grid(alpha=0.3)
         axis.legend()
     figure.tight_layout()
