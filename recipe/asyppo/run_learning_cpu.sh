@@ -28,7 +28,7 @@
 #   NUM_TRAIN 512, NUM_VAL 200, LEVELS add1,mul1,add2,sub2,mul21 (python -m data_prep arithmetic)
 #
 # The reward is rewards.verl_reward with plain_number=true: the answer must be the computed number, so restating the
-# question ("87 * 2" for "What is 87 * 2?"), which GRPO learned within 4 steps under the default rules, earns nothing.
+# question ("87 * 2" for "What is 87 * 2?", which the default rules accept as numeric) earns nothing.
 set -euo pipefail
 
 WORK_DIR="$(mkdir -p "${WORK_DIR:-runs/learning_cpu}" && cd "${WORK_DIR:-runs/learning_cpu}" && pwd)"
@@ -101,7 +101,7 @@ run_algorithm() {
             "actor_rollout_ref.rollout.val_kwargs.do_sample=true" \
             "actor_rollout_ref.rollout.val_kwargs.temperature=$TEMPERATURE" \
             "actor_rollout_ref.rollout.val_kwargs.top_p=1.0" "actor_rollout_ref.rollout.val_kwargs.n=1" \
-            "+reward.custom_reward_function.reward_kwargs.plain_number=true" \
+            "++reward.custom_reward_function.reward_kwargs.plain_number=true" \
             "trainer.validation_data_dir=$out/val_generations" \
             "data.seed=$SEED" "actor_rollout_ref.rollout.seed=$SEED" \
             "actor_rollout_ref.actor.data_loader_seed=$SEED" "critic.data_loader_seed=$SEED" \

@@ -1,7 +1,7 @@
 """``plain_number``: for a plain-number gold, restating the computation is not an answer.
 
-Found by RL on SmolLM2 and "What is 87 * 2?": GRPO learned in four steps to answer "87 * 2", which the default rules
-accept as ``numeric`` (it evaluates to the gold 174).
+For RL on arithmetic ("What is 87 * 2?") the default rules leave a reward hole: "87 * 2" evaluates to the gold 174
+and is accepted as ``numeric``. Near miss kept: "30 x 3 = 90" is rejected too (the extraction reads "x" as a variable).
 """
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ def test_an_unevaluated_computation_is_wrong_with_plain_number_and_numeric_witho
 ])
 def test_plain_numbers_stay_correct(response, gold):
     assert score(response, gold, plain_number=True).correct is True
+
+
+def test_x_for_times_is_read_as_a_variable_so_the_equation_is_no_plain_number():
+    assert score("30 x 3 = 90.", "90").correct is True
+    assert score("30 x 3 = 90.", "90", plain_number=True).correct is False
 
 
 def test_golds_that_are_no_plain_number_are_judged_as_before():
