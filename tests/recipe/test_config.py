@@ -97,17 +97,17 @@ def test_entry_point_selects_the_asyppo_trainer_and_the_math_reward(monkeypatch)
     main_asyppo.prepare_config(config)
     assert config.trainer.v1.trainer_mode == "asyppo"
     assert config.reward.custom_reward_function.path.endswith(os.path.join("rewards", "verl_reward.py"))
-    expected = f"some.plugin,{main_asyppo.TRAINER_MODULE}"
+    expected = f"some.plugin,{main_asyppo.TRAINER_MODULE},{main_asyppo.ATTENTION_PLUGIN}"
     assert os.environ[main_asyppo.EXTERNAL_MODULES_ENV] == expected
     assert config.ray_kwargs.ray_init.runtime_env.env_vars[main_asyppo.EXTERNAL_MODULES_ENV] == expected
 
 
-def test_entry_point_leaves_stock_verl_alone_when_disabled(monkeypatch):
+def test_entry_point_leaves_stock_verl_alone_when_disabled_but_for_the_critic_loader(monkeypatch):
     monkeypatch.delenv(main_asyppo.EXTERNAL_MODULES_ENV, raising=False)
     config = _compose("asyppo.enable=false", "algorithm.adv_estimator=grpo", "asyppo.num_critics=3")
     main_asyppo.prepare_config(config)
     assert config.trainer.v1.trainer_mode == "sync"
-    assert main_asyppo.EXTERNAL_MODULES_ENV not in os.environ
+    assert os.environ[main_asyppo.EXTERNAL_MODULES_ENV] == main_asyppo.ATTENTION_PLUGIN
     assert config.reward.custom_reward_function.path.endswith("verl_reward.py")
 
 
