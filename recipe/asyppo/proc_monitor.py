@@ -1,6 +1,7 @@
 """Run a command and record the peak memory of its whole process tree (the driver, Ray's daemons and workers).
 
-    python -m recipe.asyppo.proc_monitor --out peak_memory.json [--interval-s 1] -- python -m recipe.asyppo.main_asyppo ...
+    python -m recipe.asyppo.proc_monitor --out peak_memory.json [--interval-s 1] -- \
+        python -m recipe.asyppo.main_asyppo ...
 
 The command runs in its own session. Every ``interval_s`` the memory of every live process of that session is read
 with psutil and summed; the JSON file gets the peaks of the sums:

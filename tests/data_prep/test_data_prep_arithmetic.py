@@ -63,7 +63,8 @@ def test_rows_use_the_template_and_one_source_when_asked(tmp_path):
     _, val = build_arithmetic(tmp_path, 4, 2, levels=("add1",), template="short_answer", source="arith")
     row = _rows(val)[0]
     assert row["data_source"] == "arith"
-    assert row["prompt"][0]["content"] == row["extra_info"]["problem"] + " Respond with just the number, no explanation."
+    instruction = " Respond with just the number, no explanation."
+    assert row["prompt"][0]["content"] == row["extra_info"]["problem"] + instruction
 
 
 def test_the_same_seed_gives_identical_files_and_another_seed_other_rows(tmp_path):

@@ -28,7 +28,8 @@ def test_the_peak_counts_memory_held_by_a_child_process(tmp_path):
 
 def test_the_exit_status_is_the_commands_and_leftover_processes_are_killed(tmp_path):
     out = tmp_path / "peak.json"
-    orphan = f"import subprocess, sys; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); sys.exit(3)"
+    orphan = ("import subprocess, sys; "
+              "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); sys.exit(3)")
     assert main(["--out", str(out), "--grace-s", "0.5", "--", sys.executable, "-c", orphan]) == 3
     leftover = json.loads(out.read_text())["leftover_pids"]
     assert len(leftover) == 1
