@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 
@@ -108,3 +109,25 @@ def to_number(text: str) -> Fraction | None:
             value += int(match.group("whole"))
         return -value if match.group("sign") == "-" else value
     return None
+
+
+def is_plain_number(text: str) -> bool:
+    """Whether ``text`` (already ``key``-ed) writes a number in final form, with no computation left to do.
+
+    Final forms: what ``to_number`` reads without arithmetic (integers, decimals, scientific notation) and fractions
+    of integers in lowest terms with a denominator above 1 (``\\frac{1}{2}``, ``-3/4``; a mixed number's fraction
+    part is also proper). ``348/2``, ``\\frac{174}{1}`` and ``1\\frac{6}{4}`` are unevaluated computations.
+    """
+    if to_number(text) is None:
+        return False
+    if _PLAIN_NUMBER.match(text):
+        return True
+    for pattern in (_MIXED, _FRACTION, _SLASH):
+        match = pattern.match(text)
+        if match:
+            if not (re.fullmatch(r"\d+", match.group("num")) and re.fullmatch(r"\d+", match.group("den"))):
+                return False
+            numerator, denominator = int(match.group("num")), int(match.group("den"))
+            proper = pattern is not _MIXED or numerator < denominator
+            return denominator > 1 and math.gcd(numerator, denominator) == 1 and proper
+    return False

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from rewards.compare import Outcome, answer_count, compare
 from rewards.extract import Extraction, all_boxed, extract, last_boxed, listed_boxes
-from rewards.normalize import clean_latex, key, to_number
+from rewards.normalize import clean_latex, is_plain_number, key, to_number
 from rewards.pool import get_pool
 from rewards.verdict import Verdict
 
@@ -106,8 +106,9 @@ def is_equivalent(gold: str, answer: str, *, timeout_s: float = 5.0) -> bool:
 
 
 def _unevaluated(gold: str, answer: str) -> bool:
-    """True when ``gold`` is a plain number and ``answer`` is not one (``rewards.normalize.to_number``)."""
-    return to_number(key(clean_latex(gold))) is not None and to_number(key(clean_latex(answer))) is None
+    """True when ``gold`` is a plain number (``rewards.normalize.to_number``) and ``answer`` is no number in final form
+    (``rewards.normalize.is_plain_number``: ``348/2`` is a computation, not an answer)."""
+    return to_number(key(clean_latex(gold))) is not None and not is_plain_number(key(clean_latex(answer)))
 
 
 def score(
@@ -137,9 +138,10 @@ def score_batch(
     (``Verdict.source == "fallback"``); off, such responses have no answer. ``multi_box``: when the gold has several
     answers and the last box holds fewer, the response's distinct boxes together are its answer (source ``boxes``:
     ``\\boxed{2}`` and ``\\boxed{3}`` for gold ``2, 3``); off, or for a one-answer gold, the last box wins.
-    ``plain_number`` (off by default): when the gold is a plain number, only a plain number can be correct; an
-    unevaluated computation such as ``87 * 2`` for ``174`` (which restates an arithmetic question instead of answering
-    it, and is otherwise accepted as ``numeric``) is ``wrong``. For tasks whose answer is the computed number.
+    ``plain_number`` (off by default): when the gold is a plain number, only a number in final form can be correct
+    (an integer, decimal, scientific number, or a fraction of integers in lowest terms); an unevaluated computation
+    such as ``87 * 2`` or ``348/2`` for ``174`` (which restates an arithmetic question instead of answering it, and is
+    otherwise accepted as ``numeric``) is ``wrong``. For tasks whose answer is the computed number.
     """
     if len(responses) != len(golds):
         raise ValueError(f"responses and golds differ in length: {len(responses)} vs {len(golds)}")

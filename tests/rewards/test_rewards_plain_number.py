@@ -20,6 +20,10 @@ from rewards.verl_reward import compute_score
     "2 * 87",
     "170 + 4",
     "348/2 - 0",
+    "348/2",  # a fraction that is not in lowest terms is a division left to do
+    "\\frac{348}{2}",
+    "\\boxed{\\dfrac{174}{1}}",
+    "173\\frac{2}{2}",  # a mixed number whose fraction part is not proper
 ])
 def test_an_unevaluated_computation_is_wrong_with_plain_number_and_numeric_without(response):
     assert score(response, "174", plain_number=True).correct is False
@@ -32,6 +36,10 @@ def test_an_unevaluated_computation_is_wrong_with_plain_number_and_numeric_witho
     ("1,600", "1600"),
     ("0.5", "\\frac{1}{2}"),  # a fraction gold is a plain number; a decimal answer is one too
     ("-12", "-12"),
+    ("\\frac{1}{2}", "0.5"),  # a fraction in lowest terms is a final form
+    ("-3/4", "-0.75"),
+    ("1\\frac{4}{5}", "1.8"),
+    ("1.74 \\times 10^2", "174"),
 ])
 def test_plain_numbers_stay_correct(response, gold):
     assert score(response, gold, plain_number=True).correct is True
