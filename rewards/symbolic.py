@@ -53,8 +53,9 @@ def _differ_numerically(gold: object, answer: object) -> bool:
 
     A quick, one-sided test that spares Math-Verify's slow simplification for answers that are plainly wrong
     (``f + 1`` for ``f``). It only runs on plain expressions with at least one unknown (symbols or undefined
-    functions such as ``u(t)``) and identical unknowns on both sides; constants, equations, sets and matrices
-    always go to Math-Verify (then ``rewards.exact``). It never declares two answers equal.
+    functions such as ``u(t)``) and identical unknowns on both sides; equations, sets and matrices go to
+    Math-Verify (then ``rewards.exact``), and constants are decided before this by ``rewards.exact.constant_outcome``
+    or Math-Verify. It never declares two answers equal.
     """
     if not isinstance(gold, sympy.Expr) or not isinstance(answer, sympy.Expr):
         return False

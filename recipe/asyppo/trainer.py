@@ -131,7 +131,7 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
             masked_tokens_in_denominator=self.asyppo.masked_tokens_in_denominator,
         ))
 
-    def on_init_end(self):
+    def on_init_end(self) -> None:
         """After the checkpoint (if any) is loaded: the shard log keeps only the steps up to it (none when fresh)."""
         super().on_init_end()
         if self.asyppo.shard_log_path:

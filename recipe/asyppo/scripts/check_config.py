@@ -32,10 +32,14 @@ import netrc
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
+
+if TYPE_CHECKING:
+    from recipe.asyppo.cost import Card, Setup, StepShape
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 CONFIG_NAME = "asyppo_trainer"
@@ -153,7 +157,7 @@ def card_memory_gib() -> float:
     return CARD_80GB_GIB
 
 
-def cost_inputs(config: DictConfig):
+def cost_inputs(config: DictConfig) -> tuple[Setup, StepShape, Card]:
     """The cost model's setup, step shape and card for a resolved config (the critics verl's V1 trainer builds and
     the micro-batch token budgets it uses). Returns ``(Setup, StepShape, Card)``.
 
