@@ -39,6 +39,25 @@ _SAMPLE_POINTS = (
 """Exact values given to the k-th unknown at each sample point: ``first + k * step``."""
 
 
+def unknowns(value: sympy.Expr) -> set:
+    """The symbols and undefined function calls (``u(t)``) of ``value``."""
+    return value.free_symbols | value.atoms(AppliedUndef)
+
+
+def sample_points(names: set) -> list[dict]:
+    """Exact values for ``names`` (from :func:`unknowns`) at each sample point: ``first + k * step`` for the k-th
+    unknown in a fixed order (calls after symbols, then by name), so both sides of a comparison get the same values."""
+    ordered = sorted(names, key=lambda u: (isinstance(u, AppliedUndef), str(u)))
+    return [{u: first + k * step for k, u in enumerate(ordered)} for first, step in _SAMPLE_POINTS]
+
+
+def substitute(expression: sympy.Expr, values: dict) -> sympy.Expr:
+    """``expression`` with undefined functions (``u(t)``) replaced before symbols."""
+    calls = {u: v for u, v in values.items() if isinstance(u, AppliedUndef)}
+    symbols = {u: v for u, v in values.items() if not isinstance(u, AppliedUndef)}
+    return expression.xreplace(calls).xreplace(symbols)
+
+
 def constant_outcome(gold: object, answer: object) -> Outcome | None:
     """Equality of two numbers without unknowns: ``symbolic`` (proven equal), ``approximate`` (a decimal side within
     the relative tolerance), ``inexact`` (different but close), ``wrong``; None when either side is not a finite
@@ -99,14 +118,12 @@ def _refuted(gold: object, answer: object) -> bool:
         return any(_is_constant(d) and _nonzero(d) is not None for d in differences)
     if not _is_scalar(gold) or not _is_scalar(answer):
         return False
-    unknowns = _unknowns(gold)
-    if not unknowns or unknowns != _unknowns(answer):
+    names = unknowns(gold)
+    if not names or names != unknowns(answer):
         return False
-    ordered = sorted(unknowns, key=lambda u: (isinstance(u, AppliedUndef), str(u)))
     decimal = gold.has(sympy.Float) or answer.has(sympy.Float)
-    for first, step in _SAMPLE_POINTS:
-        values = {u: first + k * step for k, u in enumerate(ordered)}
-        gold_at, answer_at = _at(gold, values), _at(answer, values)
+    for values in sample_points(names):
+        gold_at, answer_at = substitute(gold, values), substitute(answer, values)
         if not decimal:
             if _nonzero(gold_at - answer_at) is not None:
                 return True
@@ -123,19 +140,8 @@ def _is_scalar(value: object) -> bool:
     return isinstance(value, sympy.Expr) and not getattr(value, "is_Matrix", False)
 
 
-def _unknowns(value: sympy.Expr) -> set:
-    return value.free_symbols | value.atoms(AppliedUndef)
-
-
 def _is_constant(value: object) -> bool:
-    return _is_scalar(value) and not _unknowns(value)
-
-
-def _at(expression: sympy.Expr, values: dict) -> sympy.Expr:
-    """``expression`` with undefined functions (``u(t)``) replaced before symbols."""
-    calls = {u: v for u, v in values.items() if isinstance(u, AppliedUndef)}
-    symbols = {u: v for u, v in values.items() if not isinstance(u, AppliedUndef)}
-    return expression.xreplace(calls).xreplace(symbols)
+    return _is_scalar(value) and not unknowns(value)
 
 
 def _value(number: sympy.Expr) -> sympy.Expr | None:

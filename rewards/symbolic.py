@@ -11,10 +11,9 @@ import math
 
 import sympy
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
-from sympy.core.function import AppliedUndef
 
 from rewards.compare import WRONG, Outcome, compare
-from rewards.exact import confirm_equal, constant_outcome
+from rewards.exact import confirm_equal, constant_outcome, sample_points, substitute, unknowns
 
 _GOLD_TARGETS = (LatexExtractionConfig(),)
 _ANSWER_TARGETS = (LatexExtractionConfig(), ExprExtractionConfig())
@@ -43,8 +42,6 @@ def symbolic_outcome(gold: str, answer: str) -> Outcome | None:
     return confirm_equal(parsed_gold[0], parsed_answer[0])
 
 
-_SAMPLE_POINTS = ((0.7213, 0.4187), (1.3719, 1.9031))
-"""Values given to the k-th unknown at each sample point: ``first + k * step``."""
 _RELATIVE_TOLERANCE = 1e-6
 
 
@@ -59,12 +56,10 @@ def _differ_numerically(gold: object, answer: object) -> bool:
     """
     if not isinstance(gold, sympy.Expr) or not isinstance(answer, sympy.Expr):
         return False
-    unknowns = gold.free_symbols | gold.atoms(AppliedUndef)
-    if not unknowns or unknowns != answer.free_symbols | answer.atoms(AppliedUndef):
+    names = unknowns(gold)
+    if not names or names != unknowns(answer):
         return False
-    ordered = sorted(unknowns, key=lambda u: (isinstance(u, AppliedUndef), str(u)))
-    for first, step in _SAMPLE_POINTS:
-        values = {u: sympy.Float(first + k * step, 30) for k, u in enumerate(ordered)}
+    for values in sample_points(names):
         gold_value, answer_value = _value_at(gold, values), _value_at(answer, values)
         if gold_value is None or answer_value is None:
             return False
@@ -75,11 +70,9 @@ def _differ_numerically(gold: object, answer: object) -> bool:
 
 
 def _value_at(expression: sympy.Expr, values: dict) -> complex | None:
-    """The complex value of ``expression`` with undefined functions replaced before symbols; None if not finite."""
-    calls = {u: v for u, v in values.items() if isinstance(u, AppliedUndef)}
-    symbols = {u: v for u, v in values.items() if not isinstance(u, AppliedUndef)}
+    """The complex value of ``expression`` at ``values`` (see ``rewards.exact.substitute``); None if not finite."""
     try:
-        number = complex(sympy.N(expression.xreplace(calls).xreplace(symbols), 30))
+        number = complex(sympy.N(substitute(expression, values), 30))
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return None
     if not (math.isfinite(number.real) and math.isfinite(number.imag)):
