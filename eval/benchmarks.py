@@ -18,7 +18,7 @@ rules below: integer-valued numbers lose a ``.0`` (AMC 2023 stores ``27.0``) and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,13 +65,46 @@ def _canonical_number(value: Any) -> str:
     return text
 
 
+_ABSENT = object()
+
+
 def _field(row: Mapping[str, Any], name: str) -> Any:
-    if name not in row:
+    """``row[name]``, or a nested field for a dotted ``name`` (``reward_model.ground_truth``).
+
+    Raises:
+        BenchmarkRowError: the field is missing (the message lists the row's fields), None or blank.
+    """
+    value = get_dotted(row, name, _ABSENT)
+    if value is _ABSENT:
         raise BenchmarkRowError(f"field '{name}' is missing (row has {', '.join(sorted(row)) or 'no fields'})")
-    value = row[name]
     if value is None or (isinstance(value, str) and not value.strip()):
         raise BenchmarkRowError(f"field '{name}' is empty")
     return value
+
+
+def _collect_problems(
+    rows: Iterable[tuple[str, Mapping[str, Any]]], to_problem: Callable[[Mapping[str, Any]], BenchmarkProblem],
+    context: str,
+) -> list[BenchmarkProblem]:
+    """``to_problem`` of every ``(location, row)``, in order.
+
+    Raises:
+        BenchmarkRowError: a bad row or a repeated problem id; the message starts with ``context`` (when given) and
+            the row's location.
+    """
+    prefix = f"{context}, " if context else ""
+    problems: list[BenchmarkProblem] = []
+    seen: dict[str, str] = {}
+    for location, row in rows:
+        try:
+            problem = to_problem(row)
+        except BenchmarkRowError as error:
+            raise BenchmarkRowError(f"{prefix}{location}: {error}") from None
+        if problem.id in seen:
+            raise BenchmarkRowError(f"{prefix}{location}: duplicate id '{problem.id}' (first at {seen[problem.id]})")
+        seen[problem.id] = location
+        problems.append(problem)
+    return problems
 
 
 @dataclass(frozen=True)
@@ -310,26 +343,16 @@ def load_verl_file(path: str | Path) -> list[BenchmarkProblem]:
         rows = [(f"{path} row {index}", row) for index, row in enumerate(pq.read_table(path).to_pylist())]
     else:
         rows = _read_jsonl(path)
-    problems: list[BenchmarkProblem] = []
-    seen: dict[str, str] = {}
-    for location, row in rows:
-        values = {}
-        for dotted in ("data_source", "extra_info.index", "extra_info.problem", "reward_model.ground_truth"):
-            value = get_dotted(row, dotted)
-            if value is None or (isinstance(value, str) and not value.strip()):
-                raise BenchmarkRowError(f"{location}: field '{dotted}' is missing or empty")
-            values[dotted] = value
-        problem = BenchmarkProblem(
-            id=f"{values['data_source']}/{values['extra_info.index']}",
-            problem=str(values["extra_info.problem"]).strip(),
-            gold=_canonical_number(values["reward_model.ground_truth"]),
-            reference_solution=None,
-        )
-        if problem.id in seen:
-            raise BenchmarkRowError(f"{location}: duplicate id '{problem.id}' (first at {seen[problem.id]})")
-        seen[problem.id] = location
-        problems.append(problem)
-    return problems
+    return _collect_problems(rows, _verl_row_problem, context="")
+
+
+def _verl_row_problem(row: Mapping[str, Any]) -> BenchmarkProblem:
+    return BenchmarkProblem(
+        id=f"{_field(row, 'data_source')}/{_field(row, 'extra_info.index')}",
+        problem=str(_field(row, "extra_info.problem")).strip(),
+        gold=_canonical_number(_field(row, "reward_model.ground_truth")),
+        reference_solution=None,
+    )
 
 
 def resolve_benchmark_names(spec: str) -> list[str]:
@@ -417,19 +440,7 @@ def load_benchmark(name: str, data_dir: str | Path | None = None, *, hub: bool =
             )
         rows = _read_jsonl(path)
         source = str(path)
-    problems: list[BenchmarkProblem] = []
-    seen: dict[str, str] = {}
-    for location, row in rows:
-        try:
-            problem = benchmark.problem_from_row(row, gold_rule)
-        except BenchmarkRowError as error:
-            raise BenchmarkRowError(f"benchmark '{name}', {location}: {error}") from None
-        if problem.id in seen:
-            raise BenchmarkRowError(
-                f"benchmark '{name}', {location}: duplicate id '{problem.id}' (first at {seen[problem.id]})"
-            )
-        seen[problem.id] = location
-        problems.append(problem)
+    problems = _collect_problems(rows, lambda row: benchmark.problem_from_row(row, gold_rule), f"benchmark '{name}'")
     if len(problems) != benchmark.num_rows:
         raise BenchmarkRowError(
             f"benchmark '{name}': {source} has {len(problems)} rows, expected {benchmark.num_rows}"
