@@ -101,7 +101,7 @@ def _is_zero(difference: sympy.Expr) -> bool:
     """Whether ``difference`` is 0 once its unevaluated parts (``-x/2 + 0.5x`` as parsed) are evaluated."""
     try:
         return difference.doit() == 0
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError, ArithmeticError, RecursionError):
+    except (TypeError, ValueError, ArithmeticError, RecursionError):
         return False
 
 
@@ -148,7 +148,7 @@ def _value(number: sympy.Expr) -> sympy.Expr | None:
     """``number`` evaluated to ``DIGITS`` digits (a real or complex Float), or None when it is not finite."""
     try:
         value = sympy.N(number, DIGITS)
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError, ArithmeticError):
+    except (TypeError, ValueError, ArithmeticError):
         return None
     real, imaginary = value.as_real_imag()
     if not all(part.is_Number and part.is_finite for part in (real, imaginary)):
@@ -166,7 +166,7 @@ def _nonzero(difference: sympy.Expr) -> sympy.Float | None:
     (it is zero, or too close to zero to tell)."""
     try:
         value = difference.evalf(DIGITS, strict=True)
-    except (PrecisionExhausted, TypeError, ValueError, ZeroDivisionError, OverflowError, ArithmeticError):
+    except (PrecisionExhausted, TypeError, ValueError, ArithmeticError):
         return None
     if value == 0 or _value(value) is None:
         return None
@@ -180,5 +180,5 @@ def _proven_zero(gold: sympy.Expr, answer: sympy.Expr) -> bool:
         if sympy.simplify(gold - answer) == 0:
             return True
         return answer != 0 and sympy.simplify(gold / answer) == 1
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError, ArithmeticError, RecursionError):
+    except (TypeError, ValueError, ArithmeticError, RecursionError):
         return False

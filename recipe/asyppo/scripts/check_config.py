@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 CONFIG_NAME = "asyppo_trainer"
+VERL_CRITIC_INFER_TOKENS = 32768
+"""verl's ``CriticConfig.ppo_infer_max_token_len_per_gpu`` default, the critic budget its V1 trainer uses when unset."""
 MIN_FREE_FRACTION = 0.10
 
 
@@ -135,7 +137,7 @@ def critic_budget_warnings(config: DictConfig) -> list[str]:
     from verl.trainer.ppo.utils import need_critic
 
     critic = config.critic
-    infer = critic.get("ppo_infer_max_token_len_per_gpu", 32768)  # verl's CriticConfig default when unset
+    infer = critic.get("ppo_infer_max_token_len_per_gpu", VERL_CRITIC_INFER_TOKENS)
     if (need_critic(config) and critic.get("use_dynamic_bsz") and config.trainer.get("use_v1", True)
             and critic.ppo_max_token_len_per_gpu != infer):
         return [f"critic.ppo_max_token_len_per_gpu={critic.ppo_max_token_len_per_gpu} has no effect: verl's V1 trainer "
@@ -191,7 +193,7 @@ def cost_inputs(config: DictConfig) -> tuple[Setup, StepShape, Card]:
         actor_tokens_per_gpu=budget(actor.use_dynamic_bsz, actor.ppo_max_token_len_per_gpu,
                                     actor.ppo_micro_batch_size_per_gpu),
         critic_tokens_per_gpu=budget(config.critic.get("use_dynamic_bsz", False),
-                                     config.critic.get("ppo_infer_max_token_len_per_gpu", 32768),
+                                     config.critic.get("ppo_infer_max_token_len_per_gpu", VERL_CRITIC_INFER_TOKENS),
                                      config.critic.get("ppo_micro_batch_size_per_gpu")),
         ppo_epochs=int(actor.ppo_epochs), use_ref=need_reference_policy(config),
     )
