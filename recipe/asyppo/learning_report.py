@@ -1,227 +1,261 @@
-"""Compare learning runs (AsyPPO, PPO, GRPO, ...): a Markdown table and a PNG of val accuracy and reward vs step.
+"""The learning study's report: per-arm mean +- standard error over seeds, the differences that exceed two standard
+errors, the diagnostics, and a PNG of the curves with standard-error bands.
 
-    python -m recipe.asyppo.learning_report WORK_DIR asyppo ppo grpo
+    python -m recipe.asyppo.learning_report WORK_DIR/cpu_study.csv [--out DIR]
 
-Each name is a run directory under ``WORK_DIR`` holding ``metrics.jsonl`` (read with
-:func:`recipe.asyppo.history.read_metrics`) and, if the run was wrapped in :mod:`recipe.asyppo.proc_monitor`,
-``peak_memory.json``. Writes ``WORK_DIR/learning.md`` and ``WORK_DIR/learning.png`` and prints the table.
+Reads ``cpu_study.csv`` (one row per (arm, seed), :data:`recipe.asyppo.study.SUMMARY_FIELDS`) and
+``cpu_study_curves.csv`` beside it (one row per (arm, seed, step)); writes ``learning.md`` and ``learning.png`` to
+``--out`` (default: the CSV's directory) and prints the Markdown.
 
-Definitions (all from verl's own metrics):
-
-- val accuracy: the mean over data sources of ``val-core/<source>/<acc|reward>/mean@n`` (in ``run_learning_cpu.sh``
-  one sample per validation problem at the training temperature; its arithmetic levels are equal shares of the
-  validation set, so this is the accuracy over all validation problems). "before" is step 0
-  (``trainer.val_before_train``), "after" the last step's validation.
-- reward: ``critic/score/mean`` per step (mean sequence score of the training rollouts; 1 = correct).
-- step time: median of ``timing_s/step`` (rollout, log-probs, values, advantages, updates; validation excluded).
-- memory: the peaks of ``peak_memory.json``: summed RSS and summed PSS of the run's process tree.
-- AsyPPO only: ``asyppo/std/mean`` (critic disagreement sigma) at the first and last step and the mean of
-  ``asyppo/adv_mask/fraction``.
+Statistics: the standard error of an arm's mean is ``sd / sqrt(n)`` (sample sd over its n seeds); the difference of
+two arms' means has standard error ``sqrt(se_a^2 + se_b^2)`` (unpaired, the conservative choice), and it "exceeds
+two standard errors" when ``|difference| > 2 * se``. With one seed an arm has no standard error ("-").
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import re
+import csv
+import math
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from recipe.asyppo.history import History, metric_curve, read_metrics
+from recipe.asyppo.study import CURVES_CSV, MASK_POSITIONS
+from recipe.asyppo.token_classes import TOKEN_CLASSES
 
-VAL_KEY = re.compile(r"^val-core/(?P<source>[^/]+)/(?:acc|reward)/mean@\d+$")
-REWARD_KEY = "critic/score/mean"
-STEP_TIME_KEY = "timing_s/step"
-PHASES = ("gen", "old_log_prob", "values", "update_critic", "update_actor")
+ARM_ORDER = ("asyppo", "ppo", "grpo", "asyppo_nomask", "asyppo_warmup", "ppo_warmup", "asyppo_deep")
+BASELINES = ("asyppo", "ppo")
+CURVE_PANELS = (("val_greedy", "greedy val accuracy (%)"), ("val_sampled", "sampled val accuracy (%)"),
+                ("reward", "training reward (critic/score/mean)"), ("ev_value", "explained variance of the values"))
 
-
-def read_history(run_dir: Path) -> History:
-    """``{step: {metric: value}}`` of one run (all launches; :func:`recipe.asyppo.history.read_metrics`)."""
-    return read_metrics(run_dir)
+Row = dict[str, str]
 
 
-def val_accuracy(metrics: Mapping[str, Any]) -> tuple[float | None, dict[str, float]]:
-    """(mean over data sources, per source) of one step's ``val-core`` accuracies; (None, {}) if it has none."""
-    per_source = {match["source"]: float(value) for key, value in metrics.items() if (match := VAL_KEY.match(key))}
-    if not per_source:
-        return None, {}
-    return statistics.fmean(per_source.values()), dict(sorted(per_source.items()))
+@dataclass(frozen=True)
+class Estimate:
+    """Mean over seeds with its standard error (None with fewer than two values) and the number of values."""
 
+    mean: float | None
+    se: float | None
+    n: int
 
-@dataclass
-class RunSummary:
-    """What the table shows for one run."""
+    @classmethod
+    def of(cls, values: Iterable[float | None]) -> Estimate:
+        present = [v for v in values if v is not None and not math.isnan(v)]
+        if not present:
+            return cls(None, None, 0)
+        se = statistics.stdev(present) / math.sqrt(len(present)) if len(present) > 1 else None
+        return cls(statistics.fmean(present), se, len(present))
 
-    name: str
-    steps: int
-    step_time_s: float | None
-    phase_s: dict[str, float]
-    val_steps: list[int]
-    val_curve: list[float]
-    reward_steps: list[int]
-    reward_curve: list[float]
-    val_per_source_first: dict[str, float]
-    val_per_source_last: dict[str, float]
-    peak_rss_gib: float | None
-    peak_pss_gib: float | None
-    sigma_steps: list[int]
-    sigma_curve: list[float]
-    adv_mask_fraction: float | None
+    def minus(self, other: Estimate) -> Estimate:
+        """The difference of two independent means, with its standard error."""
+        if self.mean is None or other.mean is None:
+            return Estimate(None, None, 0)
+        se = math.hypot(self.se, other.se) if self.se is not None and other.se is not None else None
+        return Estimate(self.mean - other.mean, se, min(self.n, other.n))
 
     @property
-    def sigma_first_last(self) -> tuple[float, float] | None:
-        return (self.sigma_curve[0], self.sigma_curve[-1]) if self.sigma_curve else None
+    def exceeds_two_se(self) -> bool | None:
+        if self.mean is None or self.se is None:
+            return None
+        return abs(self.mean) > 2 * self.se
 
-    @property
-    def val_before(self) -> float | None:
-        return self.val_curve[0] if self.val_steps and self.val_steps[0] == 0 else None
-
-    @property
-    def val_after(self) -> float | None:
-        return self.val_curve[-1] if self.val_steps and self.val_steps[-1] > 0 else None
-
-
-def summarize(name: str, run_dir: Path) -> RunSummary:
-    """Read one run directory (``metrics.jsonl``, optional ``peak_memory.json``)."""
-    history = read_history(run_dir)
-    val_steps, val_curve, first, last = [], [], {}, {}
-    for step, metrics in history.items():
-        mean, per_source = val_accuracy(metrics)
-        if mean is not None:
-            val_steps.append(step)
-            val_curve.append(mean)
-            first = first or per_source
-            last = per_source
-    reward_steps, reward_curve = metric_curve(history, REWARD_KEY)
-    _, step_times = metric_curve(history, STEP_TIME_KEY)
-    phases = {}
-    for phase in PHASES:
-        _, values = metric_curve(history, f"timing_s/{phase}")
-        if values:
-            phases[phase] = statistics.median(values)
-    sigma_steps, sigma = metric_curve(history, "asyppo/std/mean")
-    _, masked = metric_curve(history, "asyppo/adv_mask/fraction")
-    memory_file = run_dir / "peak_memory.json"
-    memory = json.loads(memory_file.read_text()) if memory_file.exists() else {}
-    return RunSummary(
-        name=name,
-        steps=max(reward_steps, default=0),
-        step_time_s=statistics.median(step_times) if step_times else None,
-        phase_s=phases,
-        val_steps=val_steps,
-        val_curve=val_curve,
-        reward_steps=reward_steps,
-        reward_curve=reward_curve,
-        val_per_source_first=first,
-        val_per_source_last=last,
-        peak_rss_gib=memory.get("peak_rss_gib"),
-        peak_pss_gib=memory.get("peak_pss_gib"),
-        sigma_steps=sigma_steps,
-        sigma_curve=sigma,
-        adv_mask_fraction=statistics.fmean(masked) if masked else None,
-    )
+    def text(self, spec: str = "+.1f") -> str:
+        if self.mean is None:
+            return "-"
+        return format(self.mean, spec) + ("" if self.se is None else f" ± {self.se:.1f}")
 
 
-def _fmt(value: float | None, spec: str = ".1f", scale: float = 1.0) -> str:
-    return "-" if value is None else format(value * scale, spec)
+def read_rows(path: Path) -> list[Row]:
+    """Rows of a study CSV file.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: it has no ``arm`` or ``seed`` column.
+    """
+    with path.open(newline="") as f:
+        reader = csv.DictReader(f)
+        missing = {"arm", "seed"} - set(reader.fieldnames or ())
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {sorted(missing)}")
+        return list(reader)
 
 
-def _window_mean(values: Sequence[float], first: bool, width: int = 3) -> float | None:
-    chosen = values[:width] if first else values[-width:]
-    return statistics.fmean(chosen) if chosen else None
+def number(row: Mapping[str, str], field: str) -> float | None:
+    """The row's value of ``field`` as a float; None where empty or absent."""
+    value = row.get(field, "")
+    return float(value) if value not in ("", None) else None
 
 
-def markdown(runs: Sequence[RunSummary]) -> str:
-    """The comparison tables: one row per run, then per-source accuracy, then AsyPPO/PPO ratios if both ran."""
+def arms_of(rows: Sequence[Row]) -> list[str]:
+    """Arm names in :data:`ARM_ORDER`, then any others in order of appearance."""
+    seen = list(dict.fromkeys(row["arm"] for row in rows))
+    return [a for a in ARM_ORDER if a in seen] + [a for a in seen if a not in ARM_ORDER]
+
+
+def by_arm(rows: Sequence[Row], field: str) -> dict[str, Estimate]:
+    """``{arm: Estimate of field over its seeds}``."""
+    return {arm: Estimate.of(number(r, field) for r in rows if r["arm"] == arm) for arm in arms_of(rows)}
+
+
+def _fmt(value: float | None, spec: str = ".1f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _mean_cell(rows: Sequence[Row], arm: str, field: str, spec: str = ".2f") -> str:
+    return _fmt(Estimate.of(number(r, field) for r in rows if r["arm"] == arm).mean, spec)
+
+
+def markdown(rows: Sequence[Row]) -> str:
+    """The report: results by arm, differences, diagnostics, phases, and every run."""
+    arms = arms_of(rows)
+    greedy_gain, sampled_gain = by_arm(rows, "val_greedy_gain"), by_arm(rows, "val_sampled_gain")
     lines = [
-        "| run | steps | step time (s, median) | val acc before (%) | val acc after (%) | change (points) "
-        "| reward, first 3 steps | reward, last 3 steps | peak RSS sum (GiB) | peak PSS sum (GiB) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "Accuracy in percent; gain = after - before in points; mean ± standard error over seeds.", "",
+        "| arm | seeds | steps (actor) | greedy before | greedy after | greedy gain | sampled gain "
+        "| step time (s) | peak PSS (GiB) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for run in runs:
-        change = (None if run.val_before is None or run.val_after is None else run.val_after - run.val_before)
+    for arm in arms:
+        own = [r for r in rows if r["arm"] == arm]
+        steps = sorted({f"{r['steps']} ({r['actor_steps']})" for r in own})
         lines.append(
-            f"| {run.name} | {run.steps} | {_fmt(run.step_time_s)} | {_fmt(run.val_before, scale=100)} "
-            f"| {_fmt(run.val_after, scale=100)} | {_fmt(change, '+.1f', 100)} "
-            f"| {_fmt(_window_mean(run.reward_curve, True), '.3f')} "
-            f"| {_fmt(_window_mean(run.reward_curve, False), '.3f')} "
-            f"| {_fmt(run.peak_rss_gib, '.2f')} | {_fmt(run.peak_pss_gib, '.2f')} |")
-    phases = [phase for phase in PHASES if any(phase in run.phase_s for run in runs)]
-    lines += ["", "Median seconds per phase of a step:", "",
-              "| run | " + " | ".join(phases) + " |", "|---|" + "---|" * len(phases)]
-    for run in runs:
-        lines.append(f"| {run.name} | " + " | ".join(_fmt(run.phase_s.get(p)) for p in phases) + " |")
-    sources = sorted({s for run in runs for s in run.val_per_source_first | run.val_per_source_last})
-    if sources:
-        lines += ["", "Val accuracy (%) per data source, before -> after:", "",
-                  "| run | " + " | ".join(sources) + " |", "|---|" + "---|" * len(sources)]
-        for run in runs:
-            cells = [f"{_fmt(run.val_per_source_first.get(s), '.0f', 100)} -> "
-                     f"{_fmt(run.val_per_source_last.get(s), '.0f', 100)}" for s in sources]
-            lines.append(f"| {run.name} | " + " | ".join(cells) + " |")
-    for run in runs:
-        if run.sigma_first_last is not None:
-            lines += ["", f"{run.name}: critic disagreement sigma (asyppo/std/mean) {run.sigma_first_last[0]:.4f} at "
-                      f"the first step, {run.sigma_first_last[1]:.4f} at the last; advantage-masked token fraction "
-                      f"{_fmt(run.adv_mask_fraction, '.3f')} on average."]
-    by_name = {run.name: run for run in runs}
-    if "asyppo" in by_name and "ppo" in by_name:
-        asy, ppo = by_name["asyppo"], by_name["ppo"]
-        ratios = []
-        if asy.step_time_s and ppo.step_time_s:
-            ratios.append(f"step time {asy.step_time_s / ppo.step_time_s:.2f}")
-        if asy.peak_pss_gib and ppo.peak_pss_gib:
-            ratios.append(f"peak PSS {asy.peak_pss_gib / ppo.peak_pss_gib:.2f}")
-        if ratios:
-            lines += ["", "AsyPPO / PPO (same run of this script): " + ", ".join(ratios) + "."]
+            f"| {arm} | {len(own)} | {', '.join(steps)} | {_mean_cell(rows, arm, 'val_greedy_before', '.1f')} "
+            f"| {_mean_cell(rows, arm, 'val_greedy_after', '.1f')} | {greedy_gain[arm].text()} "
+            f"| {sampled_gain[arm].text()} | {_mean_cell(rows, arm, 'step_time_s', '.1f')} "
+            f"| {_mean_cell(rows, arm, 'peak_pss_gib')} |")
+    lines += ["", "Differences of the greedy gain (row arm minus baseline), and whether |difference| > 2 SE:", "",
+              "| arm | vs " + " | vs ".join(BASELINES) + " |", "|---|" + "---|" * len(BASELINES)]
+    for arm in arms:
+        cells = []
+        for base in BASELINES:
+            if base == arm or base not in greedy_gain:
+                cells.append("")
+                continue
+            diff = greedy_gain[arm].minus(greedy_gain[base])
+            flag = {True: " **> 2 SE**", False: " (within 2 SE)", None: ""}[diff.exceeds_two_se]
+            cells.append(diff.text() + flag)
+        lines.append(f"| {arm} | " + " | ".join(cells) + " |")
+    lines += _ratio_lines(rows)
+    lines += _diagnostic_lines(rows, arms)
+    lines += ["", "Every run:", "",
+              "| arm | seed | steps | greedy before -> after | sampled before -> after | step time (s) "
+              "| peak PSS (GiB) | commit |", "|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(
+            f"| {row['arm']} | {row['seed']} | {row['steps']} | {_fmt(number(row, 'val_greedy_before'))} -> "
+            f"{_fmt(number(row, 'val_greedy_after'))} | {_fmt(number(row, 'val_sampled_before'))} -> "
+            f"{_fmt(number(row, 'val_sampled_after'))} | {_fmt(number(row, 'step_time_s'))} "
+            f"| {_fmt(number(row, 'peak_pss_gib'), '.2f')} | {row.get('commit', '')[:10]}"
+            f"{'+dirty' if row.get('dirty') == 'True' else ''} |")
     return "\n".join(lines) + "\n"
 
 
-def plot(runs: Sequence[RunSummary], path: Path) -> None:
-    """Val accuracy vs step and training reward vs step, one line per run; a third panel with the critics'
-    disagreement sigma when a run logged it (AsyPPO)."""
+def _ratio_lines(rows: Sequence[Row]) -> list[str]:
+    """AsyPPO / PPO ratios of the mean step time and peak PSS, when both arms ran."""
+    ratios = []
+    for field, name in (("step_time_s", "step time"), ("peak_pss_gib", "peak PSS")):
+        asy, ppo = (Estimate.of(number(r, field) for r in rows if r["arm"] == arm).mean for arm in BASELINES)
+        if asy and ppo:
+            ratios.append(f"{name} {asy / ppo:.2f}")
+    return ["", "AsyPPO / PPO (means over seeds): " + ", ".join(ratios) + "."] if ratios else []
+
+
+def _diagnostic_lines(rows: Sequence[Row], arms: Sequence[str]) -> list[str]:
+    """Critic quality, sigma vs error, what the advantage mask removes, and the phase times, by arm (means)."""
+    lines = ["", "Critic diagnostics (means over steps, then seeds). EV = explained variance of the returns by the "
+             "values the advantages used (PPO's critic, AsyPPO's ensemble mean); mini-critics = each "
+             "mini-critic's own; corr = correlation of sigma_t with |V_t - R_t|:", "",
+             "| arm | EV first step | EV mean | EV last step | EV mini-critics | sigma mean | corr(sigma, error) "
+             "| \\|error\\| masked / kept |", "|---|---|---|---|---|---|---|---|"]
+    for arm in arms:
+        masked, kept = (_mean_cell(rows, arm, f, ".3f") for f in ("abs_error_masked", "abs_error_kept"))
+        lines.append(
+            f"| {arm} | {_mean_cell(rows, arm, 'ev_value_first')} | {_mean_cell(rows, arm, 'ev_value_mean')} "
+            f"| {_mean_cell(rows, arm, 'ev_value_last')} | {_mean_cell(rows, arm, 'ev_critics_mean')} "
+            f"| {_mean_cell(rows, arm, 'sigma_mean', '.4f')} | {_mean_cell(rows, arm, 'sigma_error_corr')} "
+            f"| {masked} / {kept} |")
+    with_mask = [a for a in arms if any(number(r, "adv_mask_fraction") for r in rows if r["arm"] == a)]
+    if with_mask:
+        classes = " | ".join(f"{c}: masked / all" for c in TOKEN_CLASSES)
+        positions = " | ".join(f"masked rate {p}" for p in MASK_POSITIONS)
+        lines += ["", "What the advantage mask removes: share of the masked tokens in each token class next to that "
+                  "class's share of all tokens, and the masked fraction of the first, middle and last response "
+                  "positions:", "", f"| arm | masked fraction | {classes} | {positions} |",
+                  "|---|---|" + "---|" * (len(TOKEN_CLASSES) + len(MASK_POSITIONS))]
+        for arm in with_mask:
+            shares = " | ".join(f"{_mean_cell(rows, arm, f'adv_mask_share_{c}')} / "
+                                f"{_mean_cell(rows, arm, f'tokens_share_{c}')}" for c in TOKEN_CLASSES)
+            rates = " | ".join(_mean_cell(rows, arm, f"adv_mask_rate_{p}") for p in MASK_POSITIONS)
+            lines.append(f"| {arm} | {_mean_cell(rows, arm, 'adv_mask_fraction')} | {shares} | {rates} |")
+    phases = [f for f in rows[0] if f.startswith("phase_")] if rows else []
+    lines += ["", "Median seconds per phase of a step (mean over seeds):", "",
+              "| arm | " + " | ".join(p.removeprefix("phase_").removesuffix("_s") for p in phases) + " |",
+              "|---|" + "---|" * len(phases)]
+    for arm in arms:
+        lines.append(f"| {arm} | " + " | ".join(_mean_cell(rows, arm, p, ".1f") for p in phases) + " |")
+    return lines
+
+
+def curve_bands(curve_rows: Sequence[Row], arm: str, field: str) -> tuple[list[int], list[float], list[float]]:
+    """(steps, mean, standard error) of ``field`` over the arm's seeds at each step where it was logged; the
+    standard error is 0 where only one seed has the step."""
+    per_step: dict[int, list[float]] = {}
+    for row in curve_rows:
+        value = number(row, field)
+        if row["arm"] == arm and value is not None and not math.isnan(value):
+            per_step.setdefault(int(row["step"]), []).append(value)
+    steps = sorted(per_step)
+    estimates = [Estimate.of(per_step[s]) for s in steps]
+    return steps, [e.mean for e in estimates], [e.se or 0.0 for e in estimates]
+
+
+def plot(curve_rows: Sequence[Row], arms: Sequence[str], path: Path) -> None:
+    """Four panels (greedy and sampled val accuracy, training reward, explained variance) vs step, one line per arm
+    with a mean ± standard error band."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with_sigma = [run for run in runs if run.sigma_curve]
-    figure, axes = plt.subplots(1, 3 if with_sigma else 2, figsize=(16 if with_sigma else 11, 4))
-    val_axis, reward_axis = axes[0], axes[1]
-    for run in runs:
-        val_axis.plot(run.val_steps, [100 * v for v in run.val_curve], marker="o", label=run.name)
-        reward_axis.plot(run.reward_steps, run.reward_curve, marker=".", label=run.name)
-    val_axis.set(xlabel="step", ylabel="val accuracy (%)", title="validation")
-    reward_axis.set(xlabel="step", ylabel="mean reward (critic/score/mean)", title="training rollouts")
-    for run in with_sigma:
-        axes[2].plot(run.sigma_steps, run.sigma_curve, marker=".", label=run.name)
-    if with_sigma:
-        axes[2].set(xlabel="step", ylabel="asyppo/std/mean", title="critic disagreement sigma")
-    for axis in axes:
+    figure, axes = plt.subplots(2, 2, figsize=(13, 9))
+    for axis, (field, label) in zip(axes.flat, CURVE_PANELS, strict=True):
+        for arm in arms:
+            steps, mean, se = curve_bands(curve_rows, arm, field)
+            if not steps:
+                continue
+            line, = axis.plot(steps, mean, marker="o" if field.startswith("val_") else ".", label=arm)
+            axis.fill_between(steps, [m - s for m, s in zip(mean, se, strict=True)],
+                              [m + s for m, s in zip(mean, se, strict=True)], color=line.get_color(), alpha=0.2)
+        axis.set(xlabel="step", ylabel=label)
         axis.grid(alpha=0.3)
-        axis.legend()
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend(fontsize=8)
+    figure.suptitle("mean ± standard error over seeds")
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    figure.savefig(path, dpi=110)
     plt.close(figure)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.learning_report", description=__doc__.split("\n")[0])
-    parser.add_argument("work_dir", type=Path, help="directory holding one run directory per name")
-    parser.add_argument("runs", nargs="+", help="run directory names, e.g. asyppo ppo grpo")
+    parser.add_argument("study_csv", type=Path, help="cpu_study.csv (cpu_study_curves.csv is read from beside it)")
+    parser.add_argument("--out", type=Path, help="output directory (default: the CSV's)")
     args = parser.parse_args(argv)
-    missing = [name for name in args.runs if not (args.work_dir / name).is_dir()]
-    if missing:
-        parser.error(f"no run directory {', '.join(str(args.work_dir / name) for name in missing)}")
-    runs = [summarize(name, args.work_dir / name) for name in args.runs]
-    table = markdown(runs)
-    (args.work_dir / "learning.md").write_text(table)
-    plot(runs, args.work_dir / "learning.png")
+    if not args.study_csv.is_file():
+        parser.error(f"no file {args.study_csv}")
+    out = args.out or args.study_csv.parent
+    out.mkdir(parents=True, exist_ok=True)
+    rows = read_rows(args.study_csv)
+    curves_file = args.study_csv.parent / CURVES_CSV
+    curve_rows = read_rows(curves_file) if curves_file.is_file() else []
+    table = markdown(rows)
+    (out / "learning.md").write_text(table)
+    plot(curve_rows, arms_of(rows), out / "learning.png")
     print(table, end="")
-    print(f"wrote {args.work_dir / 'learning.md'} and {args.work_dir / 'learning.png'}")
+    print(f"wrote {out / 'learning.md'} and {out / 'learning.png'}")
     return 0
 
 

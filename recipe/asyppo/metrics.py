@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 
 from recipe.asyppo.algorithm import QuantileMask
+from recipe.asyppo.token_classes import TOKEN_CLASSES
 
 PREFIX = "asyppo"
 STD_PERCENTILES = (10, 50, 90)
@@ -107,3 +108,62 @@ def critic_update_metrics(critic_index: int, reduced: dict[str, float], num_samp
     metrics[f"{prefix}/num_samples"] = float(num_samples)
     metrics[f"{prefix}/update_time_s"] = float(seconds)
     return metrics
+
+
+def std_error_metrics(std: Tensor, values: Tensor, returns: Tensor, valid: Tensor,
+                      adv_masked: Tensor) -> dict[str, float]:
+    """Does sigma predict the ensemble's error? Pearson correlation of sigma_t with |V_t - R_t| over ``valid``
+    tokens, and the mean |V_t - R_t| on advantage-masked vs kept tokens (NaN where a set is empty).
+
+    Args:
+        std: (B, T) critic std sigma.
+        values: (B, T) ensemble value.
+        returns: (B, T) the critics' targets R_t.
+        valid: (B, T) bool.
+        adv_masked: (B, T) bool, the advantage mask (lowest sigma).
+    """
+    error = (values.double() - returns.double()).abs()
+    sigma, err = std[valid].double(), error[valid]
+    if sigma.numel() < 2 or float(sigma.std()) == 0.0 or float(err.std()) == 0.0:
+        correlation = float("nan")
+    else:
+        correlation = float(torch.corrcoef(torch.stack([sigma, err]))[0, 1])
+    return {
+        f"{PREFIX}/std/error_corr": correlation,
+        f"{PREFIX}/adv_mask/abs_error_masked": masked_mean(error, valid & adv_masked),
+        f"{PREFIX}/adv_mask/abs_error_kept": masked_mean(error, valid & ~adv_masked),
+    }
+
+
+def mask_composition_metrics(name: str, mask: Tensor, valid: Tensor, token_class: Tensor) -> dict[str, float]:
+    """What a sigma mask removes, by token class and by position in the response.
+
+    Under ``asyppo/{name}/``: ``share_<class>`` (share of the masked tokens in each class of
+    :data:`recipe.asyppo.token_classes.TOKEN_CLASSES`) and ``rate_first|rate_middle|rate_last`` (fraction of the
+    valid tokens at the first response position, the last valid position of each response, and in between, that
+    the mask selects); under ``asyppo/tokens/``: ``share_<class>`` of all valid tokens, the baseline to compare with.
+
+    Args:
+        mask: (B, T) bool, the tokens the mask selects.
+        valid: (B, T) bool, left-aligned response tokens of real samples.
+        token_class: (B, T) int64, an index into ``TOKEN_CLASSES`` per token.
+    """
+    selected = mask & valid
+    metrics: dict[str, float] = {}
+    for index, cls in enumerate(TOKEN_CLASSES):
+        in_class = token_class == index
+        metrics[f"{PREFIX}/{name}/share_{cls}"] = _share(selected & in_class, selected)
+        metrics[f"{PREFIX}/tokens/share_{cls}"] = _share(valid & in_class, valid)
+    lengths = valid.long().sum(dim=1, keepdim=True)
+    position = torch.arange(valid.shape[1], device=valid.device)[None, :]
+    first = valid & (position == 0)
+    last = valid & (position == lengths - 1) & ~first
+    middle = valid & ~first & ~last
+    for where, at in (("first", first), ("middle", middle), ("last", last)):
+        metrics[f"{PREFIX}/{name}/rate_{where}"] = _share(selected & at, at)
+    return metrics
+
+
+def _share(part: Tensor, whole: Tensor) -> float:
+    total = int(whole.sum())
+    return float(int(part.sum()) / total) if total else float("nan")

@@ -65,6 +65,7 @@ from recipe.asyppo.losses import (
     asyppo_actor_loss,
     critic_values_field,
 )
+from recipe.asyppo.token_classes import classify, token_class_table
 
 TRAINER_MODE = "asyppo"
 SYNC_MODE = "sync"
@@ -79,6 +80,7 @@ class RolloutBatch:
         critic_values: (M, B, T) every critic's values, float32 (verl's critic engine returns the model dtype,
             bf16 by default; sigma, GAE and the masks are computed from the float32 copy).
         response_mask: (B, T) 1 on response tokens.
+        responses: (B, T) int64 response token ids (for the mask diagnostics).
         sample_mask: (B,) bool, False on verl's padding samples.
         entropy: (B, T) actor entropy at rollout time, or None (bypass mode computes none).
         data: the DataProto the rewards were computed in (holds rollout-correction outputs, if any).
@@ -88,6 +90,7 @@ class RolloutBatch:
     rewards: torch.Tensor
     critic_values: torch.Tensor
     response_mask: torch.Tensor
+    responses: torch.Tensor
     sample_mask: torch.Tensor
     entropy: torch.Tensor | None
     data: DataProto
@@ -162,6 +165,10 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
         metrics.update(asy_metrics.critic_value_metrics(rollout.critic_values, result.returns, rollout.valid))
         metrics.update(asy_metrics.ensemble_metrics(result.values, result.returns, rollout.valid))
         metrics.update(asy_metrics.std_metrics(result.std, rollout.valid))
+        metrics.update(asy_metrics.std_error_metrics(result.std, result.values, result.returns, rollout.valid,
+                                                     adv_masked))
+        metrics.update(asy_metrics.mask_composition_metrics(
+            "adv_mask", adv_masked, rollout.valid, classify(rollout.responses, self._token_classes())))
         if rollout.entropy is not None:
             metrics.update(asy_metrics.entropy_split_metrics(rollout.entropy, rollout.valid, entropy_filtered))
 
@@ -188,7 +195,8 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
         """Rewards (with verl's KL penalty and rollout correction when configured), critic values and masks."""
         critic_fields = [critic_values_field(i) for i in range(self.asyppo.num_critics)]
         optional = [f for f in ("rollout_log_probs", "ref_log_prob", "entropy") if f in (batch.fields or [])]
-        data = self._get(batch, ["response_mask", "rm_scores", "old_log_probs", *critic_fields, *optional])
+        data = self._get(batch, ["response_mask", "responses", "rm_scores", "old_log_probs", *critic_fields,
+                                 *optional])
         data = DataProto(batch=data.to_padded_tensor())
         data.batch["token_level_scores"] = data.batch["rm_scores"]
         if self.config.algorithm.use_kl_in_reward:
@@ -207,6 +215,7 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
             rewards=data.batch["token_level_rewards"],
             critic_values=torch.stack([data.batch[f] for f in critic_fields]).float(),  # bf16 from the engines
             response_mask=data.batch["response_mask"],
+            responses=data.batch["responses"],
             sample_mask=torch.tensor([not tag.get("is_padding", False) for tag in batch.tags], dtype=torch.bool),
             entropy=data.batch["entropy"] if "entropy" in data.batch else None,
             data=data,
@@ -237,6 +246,12 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
                                                    seed=self._mask_seed())
         metrics.update(asy_metrics.quantile_mask_metrics("entropy_filter", selection))
         return selection.mask
+
+    def _token_classes(self) -> torch.Tensor:
+        """(V,) class of every token id (:mod:`recipe.asyppo.token_classes`), built at the first step."""
+        if getattr(self, "_token_class_table", None) is None:
+            self._token_class_table = token_class_table(self.tokenizer)
+        return self._token_class_table
 
     def _mask_seed(self) -> int:
         """Seed of the random order among tied sigma values at this step (``asyppo.tie_break_seed``, global step)."""

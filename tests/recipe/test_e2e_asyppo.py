@@ -10,6 +10,8 @@ The two-critic tests share one interrupted and resumed run (``interrupted_run``)
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from torch.distributed.tensor import DTensor
 from transformers import AutoModelForTokenClassification, AutoTokenizer
 from verl_runs import ASYPPO, STOCK_VERL, launch, probe_env
 
+from recipe.asyppo import study
+from recipe.asyppo.greedy_validation import AGENT_LOOP_CONFIG, with_greedy_copies
 from recipe.asyppo.history import History, history_path, read_metrics, read_step_records
 from recipe.asyppo.tiny_data import build_tiny_data
 
@@ -253,3 +257,25 @@ def test_one_critic_without_masks_reproduces_a_stock_verl_ppo_step(tmp_path, tin
     assert our_metrics["asyppo/critic_0/num_samples"] == 8.0
     for key in COMPARED:
         assert our_metrics[key] == pytest.approx(stock_metrics[key], rel=1e-4, abs=1e-6), key
+
+
+def test_a_study_run_validates_greedy_and_sampled_and_leaves_its_actor_as_a_model_eval_reads(tmp_path, tiny_models,
+                                                                                             tiny_data):
+    val = tmp_path / "val_greedy_sampled.parquet"
+    with_greedy_copies(tiny_data[1], val)
+    out = tmp_path / "asyppo" / "seed0"
+    extra = ("asyppo.num_critics=2", "trainer.save_freq=1", "trainer.test_freq=1",
+             f"actor_rollout_ref.rollout.agent.agent_loop_config_path={AGENT_LOOP_CONFIG}")
+    study.start(out, "asyppo", 0, 1, 0, 0.0, list(extra))
+    _run(ASYPPO, out, tiny_models, (tiny_data[0], val), 1, *extra)
+    summary = study.finish(out)
+    assert summary["steps"] == 1 and summary["val_greedy_after"] is not None
+    assert summary["val_sampled_after"] is not None and summary["hf_actor"] == str(out / study.HF_ACTOR)
+    assert not (out / "checkpoints").exists()
+    metrics = read_metrics(out)[1]
+    assert {"asyppo/std/error_corr", "asyppo/adv_mask/share_digit", "asyppo/adv_mask/rate_last"} <= set(metrics)
+    eval_out = tmp_path / "eval"
+    subprocess.run([sys.executable, "-m", "eval", "run", "--model", summary["hf_actor"], "--benchmarks", "math500",
+                    "--limit", "2", "--n", "1", "--max-tokens", "8", "--backend", "hf", "--out", str(eval_out)],
+                   check=True, capture_output=True, text=True)
+    assert any(eval_out.rglob("*.json"))

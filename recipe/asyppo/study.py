@@ -1,0 +1,315 @@
+"""The seeded learning study's bookkeeping: one run's record, its final actor as a Hugging Face model, and the
+study's CSV files. Used by ``recipe/asyppo/run_learning_cpu.sh``::
+
+    python -m recipe.asyppo.study start RUN_DIR --arm A --seed S --steps N [--budget-s B] --overrides O...
+    python -m recipe.asyppo.study finish RUN_DIR      # merge the last actor checkpoint, write summary.json
+    python -m recipe.asyppo.study collect WORK_DIR    # WORK_DIR/cpu_study.csv and cpu_study_curves.csv
+
+A run directory is ``WORK_DIR/<arm>/seed<k>``. ``start`` records the code version (git commit and whether the tree
+had uncommitted changes) with the arm, seed and overrides in ``run_info.json``; ``finish`` turns the last checkpoint's
+actor into ``hf_actor/`` with verl's model merger, deletes the checkpoints (a study keeps only what it reports) and
+writes ``summary.json``; ``collect`` writes one CSV row per finished run and one per (run, step).
+
+Definitions (from verl's and our logged metrics; accuracies in percent):
+
+- ``val_greedy_*``: mean over data sources of ``val-core/greedy_<source>/acc/mean@1`` (greedy decoding of every
+  validation problem, :mod:`recipe.asyppo.greedy_validation`); ``val_sampled_*`` the same for the sampled copy (one
+  sample per problem at the validation temperature). ``before`` is step 0, ``after`` the last step.
+- ``steps``: training steps; ``actor_steps``: those that updated the actor (``steps`` minus critic warm-up).
+- ``step_time_s``: median ``timing_s/step``; ``phase_<name>_s`` the median of ``timing_s/<name>``.
+- ``ev_value_*``: ``critic/vf_explained_var`` (verl's explained variance of the values the advantages used: PPO's
+  critic, or AsyPPO's ensemble mean) at the first step, mean over steps, last step; ``ev_critics_mean``: the mean
+  over steps and critics of each mini-critic's own explained variance.
+- ``sigma_error_corr``: mean over steps of the correlation of sigma_t with |V_t - R_t|; ``adv_mask_share_<class>``
+  and ``tokens_share_<class>``: what the advantage mask removes vs all tokens (:mod:`recipe.asyppo.token_classes`);
+  ``adv_mask_rate_<first|middle|last>``: masked fraction by response position; ``abs_error_masked|kept``: mean
+  |V_t - R_t| on masked vs kept tokens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from recipe.asyppo.greedy_validation import is_greedy_source
+from recipe.asyppo.history import History, metric_curve, read_metrics
+from recipe.asyppo.token_classes import TOKEN_CLASSES
+
+RUN_INFO = "run_info.json"
+SUMMARY = "summary.json"
+FINISHED = "finished"
+HF_ACTOR = "hf_actor"
+STUDY_CSV = "cpu_study.csv"
+CURVES_CSV = "cpu_study_curves.csv"
+PHASES = ("gen", "old_log_prob", "values", "adv", "update_critic", "update_actor")
+MASK_POSITIONS = ("first", "middle", "last")
+VAL_PREFIX, VAL_SUFFIX = "val-core/", "/acc/mean@1"
+
+SUMMARY_FIELDS = (
+    "arm", "seed", "steps", "actor_steps",
+    "val_greedy_before", "val_greedy_after", "val_greedy_gain",
+    "val_sampled_before", "val_sampled_after", "val_sampled_gain",
+    "reward_first3", "reward_last3", "step_time_s", *(f"phase_{p}_s" for p in PHASES),
+    "peak_rss_gib", "peak_pss_gib",
+    "ev_value_first", "ev_value_mean", "ev_value_last", "ev_critics_mean",
+    "sigma_mean", "sigma_error_corr", "adv_mask_fraction",
+    *(f"adv_mask_share_{c}" for c in TOKEN_CLASSES), *(f"tokens_share_{c}" for c in TOKEN_CLASSES),
+    *(f"adv_mask_rate_{p}" for p in MASK_POSITIONS), "abs_error_masked", "abs_error_kept",
+    "wall_s", "load_avg_start", "load_avg_end", "commit", "dirty", "hf_actor",
+)
+CURVE_FIELDS = ("arm", "seed", "step", "val_greedy", "val_sampled", "reward", "ev_value", "ev_critics", "sigma_mean",
+                "sigma_error_corr")
+
+
+# --------------------------------------------------------------------------------------------- per-step values
+def val_accuracies(metrics: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """(greedy, sampled) accuracy in percent of one step: the mean over data sources; None where not validated."""
+    greedy, sampled = [], []
+    for key, value in metrics.items():
+        if key.startswith(VAL_PREFIX) and key.endswith(VAL_SUFFIX):
+            source = key[len(VAL_PREFIX):-len(VAL_SUFFIX)]
+            (greedy if is_greedy_source(source) else sampled).append(100.0 * float(value))
+    return (statistics.fmean(greedy) if greedy else None, statistics.fmean(sampled) if sampled else None)
+
+
+def _critics_ev(metrics: Mapping[str, Any]) -> float | None:
+    values = [float(v) for k, v in metrics.items() if k.startswith("asyppo/critic_") and k.endswith("/explained_var")]
+    return statistics.fmean(values) if values else None
+
+
+def curves(history: History) -> list[dict[str, Any]]:
+    """One record per logged step: the :data:`CURVE_FIELDS` other than arm and seed (None where not logged)."""
+    rows = []
+    for step, metrics in sorted(history.items()):
+        greedy, sampled = val_accuracies(metrics)
+        rows.append({
+            "step": step, "val_greedy": greedy, "val_sampled": sampled,
+            "reward": metrics.get("critic/score/mean"), "ev_value": metrics.get("critic/vf_explained_var"),
+            "ev_critics": _critics_ev(metrics), "sigma_mean": metrics.get("asyppo/std/mean"),
+            "sigma_error_corr": metrics.get("asyppo/std/error_corr"),
+        })
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------ one run
+def _mean_of(history: History, key: str) -> float | None:
+    _, values = metric_curve(history, key)
+    finite = [v for v in values if v == v]  # NaN on a step without such tokens
+    return statistics.fmean(finite) if finite else None
+
+
+def _median_of(history: History, key: str) -> float | None:
+    _, values = metric_curve(history, key)
+    return statistics.median(values) if values else None
+
+
+def summarize_run(run_dir: Path) -> dict[str, Any]:
+    """The :data:`SUMMARY_FIELDS` of one run directory (``run_info.json``, metrics, ``peak_memory.json``)."""
+    info = json.loads((run_dir / RUN_INFO).read_text())
+    history = read_metrics(run_dir)
+    accuracy = [(step, *val_accuracies(m)) for step, m in sorted(history.items())]
+    greedy = [(s, g) for s, g, _ in accuracy if g is not None]
+    sampled = [(s, v) for s, _, v in accuracy if v is not None]
+    reward_steps, rewards = metric_curve(history, "critic/score/mean")
+    _, ev_value = metric_curve(history, "critic/vf_explained_var")
+    memory_file = run_dir / "peak_memory.json"
+    memory = json.loads(memory_file.read_text()) if memory_file.exists() else {}
+    steps = max(reward_steps, default=0)
+
+    def before_after(points: list[tuple[int, float]]) -> tuple[float | None, float | None, float | None]:
+        before = points[0][1] if points and points[0][0] == 0 else None
+        after = points[-1][1] if points and points[-1][0] == steps and steps > 0 else None
+        return before, after, (after - before if before is not None and after is not None else None)
+
+    row: dict[str, Any] = {"arm": info["arm"], "seed": info["seed"], "steps": steps,
+                           "actor_steps": steps - info.get("critic_warmup_steps", 0)}
+    for name, points in (("greedy", greedy), ("sampled", sampled)):
+        row[f"val_{name}_before"], row[f"val_{name}_after"], row[f"val_{name}_gain"] = before_after(points)
+    row.update({
+        "reward_first3": statistics.fmean(rewards[:3]) if rewards else None,
+        "reward_last3": statistics.fmean(rewards[-3:]) if rewards else None,
+        "step_time_s": _median_of(history, "timing_s/step"),
+        **{f"phase_{p}_s": _median_of(history, f"timing_s/{p}") for p in PHASES},
+        "peak_rss_gib": memory.get("peak_rss_gib"), "peak_pss_gib": memory.get("peak_pss_gib"),
+        "ev_value_first": ev_value[0] if ev_value else None,
+        "ev_value_mean": statistics.fmean(ev_value) if ev_value else None,
+        "ev_value_last": ev_value[-1] if ev_value else None,
+        "ev_critics_mean": _mean_of_steps([_critics_ev(m) for m in history.values()]),
+        "sigma_mean": _mean_of(history, "asyppo/std/mean"),
+        "sigma_error_corr": _mean_of(history, "asyppo/std/error_corr"),
+        "adv_mask_fraction": _mean_of(history, "asyppo/adv_mask/fraction"),
+        **{f"adv_mask_share_{c}": _mean_of(history, f"asyppo/adv_mask/share_{c}") for c in TOKEN_CLASSES},
+        **{f"tokens_share_{c}": _mean_of(history, f"asyppo/tokens/share_{c}") for c in TOKEN_CLASSES},
+        **{f"adv_mask_rate_{p}": _mean_of(history, f"asyppo/adv_mask/rate_{p}") for p in MASK_POSITIONS},
+        "abs_error_masked": _mean_of(history, "asyppo/adv_mask/abs_error_masked"),
+        "abs_error_kept": _mean_of(history, "asyppo/adv_mask/abs_error_kept"),
+        "wall_s": info.get("wall_s"), "load_avg_start": info.get("load_avg_start"),
+        "load_avg_end": info.get("load_avg_end"), "commit": info["commit"], "dirty": info["dirty"],
+        "hf_actor": str(run_dir / HF_ACTOR) if (run_dir / HF_ACTOR).is_dir() else None,
+    })
+    return row
+
+
+def _mean_of_steps(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None and v == v]
+    return statistics.fmean(present) if present else None
+
+
+def code_version(repo: Path) -> tuple[str, bool]:
+    """(commit, whether tracked files differ from it) of the checkout at ``repo``; ("unknown", True) outside git."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
+
+    try:
+        return git("rev-parse", "HEAD").strip(), bool(git("status", "--porcelain", "--untracked-files=no").strip())
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown", True
+
+
+def start(run_dir: Path, arm: str, seed: int, steps: int, warmup: int, budget_s: float,
+          overrides: Sequence[str]) -> None:
+    """Write ``run_info.json``: arm, seed, planned steps, critic-only steps, code version, overrides, start time and
+    the machine's load average (1 minute) at the start.
+
+    Raises:
+        StudyVersionError: another run of the study (``run_dir``'s grandparent) has another code version.
+    """
+    commit, dirty = code_version(Path(__file__).resolve().parent)
+    check_one_code_version(run_dir.parent.parent, commit, dirty, exclude=run_dir)
+    info = {"arm": arm, "seed": seed, "steps": steps, "budget_s": budget_s or None, "critic_warmup_steps": warmup,
+            "commit": commit, "dirty": dirty, "overrides": list(overrides), "started_at": time.time(),
+            "load_avg_start": os.getloadavg()[0]}
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / RUN_INFO).write_text(json.dumps(info, indent=2) + "\n")
+
+
+class StudyVersionError(RuntimeError):
+    """A study's runs would mix code versions."""
+
+
+def check_one_code_version(work_dir: Path, commit: str, dirty: bool, exclude: Path | None = None) -> None:
+    """Refuse to add a run at ``commit`` (``dirty``: uncommitted changes) to a study whose runs used another version.
+
+    A study's runs use one code version: finish it from a checkout of its commit (``git worktree add DIR COMMIT``)
+    or start a new ``WORK_DIR``. A tree with uncommitted changes matches nothing, itself included.
+
+    Raises:
+        StudyVersionError: naming the other run and both versions.
+    """
+    for info_file in sorted(work_dir.glob(f"*/seed*/{RUN_INFO}")):
+        if exclude is not None and info_file.parent == exclude:
+            continue
+        other = json.loads(info_file.read_text())
+        if other["commit"] != commit or other["dirty"] or dirty:
+            raise StudyVersionError(
+                f"{info_file.parent} ran at {other['commit']}{' with uncommitted changes' if other['dirty'] else ''}"
+                f"; this checkout is {commit}{' with uncommitted changes' if dirty else ''}. A study's runs use one "
+                f"code version: run from a checkout of {other['commit']} or use another WORK_DIR")
+
+
+def last_actor_checkpoint(run_dir: Path) -> Path:
+    """``checkpoints/global_step_<N>/actor`` of the highest N.
+
+    Raises:
+        FileNotFoundError: no actor checkpoint under ``run_dir/checkpoints``.
+    """
+    steps = sorted((run_dir / "checkpoints").glob("global_step_*/actor"),
+                   key=lambda p: int(p.parent.name.removeprefix("global_step_")))
+    if not steps:
+        raise FileNotFoundError(f"{run_dir}/checkpoints: no global_step_*/actor checkpoint (trainer.save_freq?)")
+    return steps[-1]
+
+
+def finish(run_dir: Path) -> dict[str, Any]:
+    """Merge the last actor checkpoint into ``hf_actor/``, delete the checkpoints, write ``summary.json``."""
+    checkpoint = last_actor_checkpoint(run_dir)
+    subprocess.run([sys.executable, "-m", "verl.model_merger", "merge", "--backend", "fsdp",
+                    "--local_dir", str(checkpoint), "--target_dir", str(run_dir / HF_ACTOR)], check=True)
+    shutil.rmtree(run_dir / "checkpoints")
+    info = json.loads((run_dir / RUN_INFO).read_text())
+    info["wall_s"] = time.time() - info["started_at"]
+    info["load_avg_end"] = os.getloadavg()[0]
+    (run_dir / RUN_INFO).write_text(json.dumps(info, indent=2) + "\n")
+    summary = summarize_run(run_dir)
+    (run_dir / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+# ---------------------------------------------------------------------------------------------- the study
+def finished_runs(work_dir: Path) -> list[Path]:
+    """Run directories ``work_dir/<arm>/seed<k>`` holding ``finished``, sorted by arm and seed."""
+    runs = [p.parent for p in work_dir.glob(f"*/seed*/{FINISHED}")]
+    return sorted(runs, key=lambda p: (p.parent.name, int(p.name.removeprefix("seed"))))
+
+
+def _write_csv(path: Path, fields: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(fields), extrasaction="raise")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(row.get(k)) for k in fields})
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float):
+        return "" if value != value else f"{value:.6g}"
+    return "" if value is None else value
+
+
+def collect(work_dir: Path) -> tuple[Path, Path]:
+    """Write ``cpu_study.csv`` (each finished run's ``summary.json``) and ``cpu_study_curves.csv`` in ``work_dir``."""
+    summaries, curve_rows = [], []
+    for run_dir in finished_runs(work_dir):
+        summary = json.loads((run_dir / SUMMARY).read_text())
+        summaries.append(summary)
+        curve_rows += [{"arm": summary["arm"], "seed": summary["seed"], **c} for c in curves(read_metrics(run_dir))]
+    study, curve_file = work_dir / STUDY_CSV, work_dir / CURVES_CSV
+    _write_csv(study, SUMMARY_FIELDS, summaries)
+    _write_csv(curve_file, CURVE_FIELDS, curve_rows)
+    return study, curve_file
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.study", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    start_cmd = commands.add_parser("start", help="write RUN_DIR/run_info.json")
+    start_cmd.add_argument("run_dir", type=Path)
+    start_cmd.add_argument("--arm", required=True)
+    start_cmd.add_argument("--seed", type=int, required=True)
+    start_cmd.add_argument("--steps", type=int, required=True)
+    start_cmd.add_argument("--critic-warmup-steps", type=int, default=0, help="critic-only steps of the run")
+    start_cmd.add_argument("--budget-s", type=float, default=0.0)
+    start_cmd.add_argument("--overrides", nargs="*", default=[], help="the run's hydra overrides (last)")
+    finish_cmd = commands.add_parser("finish", help="merge the last actor checkpoint, write RUN_DIR/summary.json")
+    finish_cmd.add_argument("run_dir", type=Path)
+    collect_cmd = commands.add_parser("collect", help="write WORK_DIR/cpu_study.csv and cpu_study_curves.csv")
+    collect_cmd.add_argument("work_dir", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "start":
+        try:
+            start(args.run_dir, args.arm, args.seed, args.steps, args.critic_warmup_steps, args.budget_s,
+                  args.overrides)
+        except StudyVersionError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    elif args.command == "finish":
+        summary = finish(args.run_dir)
+        print(json.dumps(summary, indent=2))
+    else:
+        study, curve_file = collect(args.work_dir)
+        print(f"wrote {study} and {curve_file}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
