@@ -20,6 +20,7 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
+from eval.generation import MAX_RESPONSE_TOKENS
 from recipe.asyppo.config import AsyPPOConfigError
 from recipe.asyppo.cost.__main__ import DEFAULTS as COST_DEFAULTS
 from recipe.asyppo.cost.facts import FACTS_DIR
@@ -174,6 +175,15 @@ def test_every_value_in_the_shared_settings_is_sourced():
     names = {line.split("${")[1].split(":=")[0] for line in unsourced}
     assert names == {"MODEL_ROOT", "DATA_DIR", "TRAIN_FILES", "VAL_FILES", "NNODES", "RAY_ADDRESS", "PROJECT_NAME",
                      "EXPERIMENT_NAME", "LOGGER", "ACTOR_TOKENS_PER_GPU", "CRITIC_TOKENS_PER_GPU", "CRITIC_MODEL_PATHS"}
+
+
+def test_training_response_length_is_the_one_eval_cuts_responses_at(resolved):
+    # common.sh's MAX_RESPONSE_LENGTH (training rollouts and validation) must equal eval's --max-tokens default
+    lines = [line for line in (SCRIPTS_DIR / "common.sh").read_text().splitlines()
+             if line.startswith(': "${MAX_RESPONSE_LENGTH:=')]
+    assert len(lines) == 1
+    assert int(lines[0].split(":=")[1].split("}")[0]) == MAX_RESPONSE_TOKENS
+    assert resolved["run_qwen3_8b_asyppo.sh"]["data.max_response_length"] == MAX_RESPONSE_TOKENS
 
 
 def test_ablation_switches_reach_the_asyppo_section(model_root, tiny_models):
