@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.benchmarks import load_benchmark, resolve_benchmark_names
-from eval.generation import BACKENDS, GenerationBackend, SamplingConfig, resolve_backend_name
+from eval.generation import BACKENDS, MAX_RESPONSE_TOKENS, GenerationBackend, SamplingConfig, resolve_backend_name
 from eval.prompts import DEFAULT_TEMPLATE, TEMPLATES
 from eval.records import SAMPLES_FILE, SampleRecord, append_samples
 from eval.report import bar_chart, comparison_table, compute_results, load_run, results_table, write_results
@@ -53,7 +53,9 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--n", type=int, default=4, help="samples per problem (default 4: avg@4 as in the paper)")
     run.add_argument("--temperature", type=float, default=0.6, help="0 = greedy (default 0.6)")
     run.add_argument("--top-p", type=float, default=0.95, help="nucleus mass (default 0.95)")
-    run.add_argument("--max-tokens", type=int, default=4096, help="most new tokens per sample (default 4096)")
+    run.add_argument("--max-tokens", type=int, default=MAX_RESPONSE_TOKENS,
+                     help=f"most new tokens per sample (default {MAX_RESPONSE_TOKENS}, the training scripts' "
+                          "response length, MAX_RESPONSE_LENGTH)")
     run.add_argument("--seed", type=int, default=0, help="base seed; per-problem seeds derive from it")
     run.add_argument("--stop", action="append", default=[], help="stop string (repeatable)")
     run.add_argument("--template", default=DEFAULT_TEMPLATE, choices=sorted(TEMPLATES),

@@ -11,6 +11,12 @@ import importlib.util
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+MAX_RESPONSE_TOKENS = 8192
+"""Most new tokens per response, the same at training and at evaluation: the default of ``SamplingConfig.max_tokens``
+and of ``python -m eval run --max-tokens``, and the launch scripts' ``MAX_RESPONSE_LENGTH`` (training rollouts and
+validation; ``recipe/asyppo/scripts/common.sh``, a test checks they are equal). A checkpoint evaluated with ``eval``
+is then cut at the length its training validation allowed, not shorter."""
+
 
 @dataclass(frozen=True)
 class SamplingConfig:
@@ -20,7 +26,7 @@ class SamplingConfig:
         n: samples per problem.
         temperature: softmax temperature; 0 means greedy decoding.
         top_p: nucleus sampling mass in (0, 1].
-        max_tokens: most new tokens per sample.
+        max_tokens: most new tokens per sample (default :data:`MAX_RESPONSE_TOKENS`).
         seed: base random seed; each request carries a seed derived from it (see ``GenerationRequest.seed``).
         stop: strings that end a sample (the stop string is not kept in the text).
     """
@@ -28,7 +34,7 @@ class SamplingConfig:
     n: int = 4
     temperature: float = 0.6
     top_p: float = 0.95
-    max_tokens: int = 4096
+    max_tokens: int = MAX_RESPONSE_TOKENS
     seed: int = 0
     stop: tuple[str, ...] = field(default_factory=tuple)
 

@@ -187,7 +187,7 @@ def lowest_std_mask(
     Args:
         std: (B, T) critic std sigma_t (see :func:`critic_std`).
         response_mask: (B, T) 1/True on valid response tokens.
-        ratio: fraction in [0, 1) to select (``asyppo.adv_mask_ratio``, paper default 0.2).
+        ratio: fraction in [0, 1) to select (``asyppo.adv_mask_ratio``, default 0.2, our choice).
         sample_mask: (B,) False for padding samples; None means all samples are real.
         equal_tol: max - min spread at or below which the std values count as all equal.
         name: the config key named in errors.
@@ -216,7 +216,7 @@ def highest_std_mask(
     Args:
         std: (B, T) critic std sigma_t.
         response_mask: (B, T) 1/True on valid response tokens.
-        ratio: fraction in [0, 1) to select (``asyppo.entropy_filter_ratio``, paper default 0.2).
+        ratio: fraction in [0, 1) to select (``asyppo.entropy_filter_ratio``, default 0.2, our choice).
         sample_mask: (B,) False for padding samples; None means all samples are real.
         equal_tol: max - min spread at or below which the std values count as all equal.
         name: the config key named in errors.

@@ -17,6 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 
 SHARD_MODES = ("response", "prompt")
 AGGREGATIONS = ("mean", "min")
+CRITIC_LOSSES = ("mse", "clipped")
 
 
 class AsyPPOConfigError(ValueError):
@@ -36,6 +37,7 @@ class AsyPPOConfig:
     critic_seeds: tuple[int, ...] | None = None
     critic_shard: str = "response"
     value_aggregation: str = "mean"
+    critic_loss: str = "mse"
     adv_mask: bool = True
     adv_mask_ratio: float = 0.2
     entropy_filter: bool = True
@@ -78,6 +80,7 @@ class AsyPPOConfig:
         _expect(self.critic_shard in SHARD_MODES, "critic_shard", f"one of {SHARD_MODES}", self.critic_shard)
         _expect(self.value_aggregation in AGGREGATIONS, "value_aggregation", f"one of {AGGREGATIONS}",
                 self.value_aggregation)
+        _expect(self.critic_loss in CRITIC_LOSSES, "critic_loss", f"one of {CRITIC_LOSSES}", self.critic_loss)
         for key in ("adv_mask_ratio", "entropy_filter_ratio"):
             value = getattr(self, key)
             _expect(_is_number(value) and 0.0 <= value < 1.0, key, "a number in [0, 1)", value)

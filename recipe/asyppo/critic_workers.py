@@ -2,7 +2,8 @@
 
 :class:`AsyCriticWorker` owns M verl ``TrainingWorker`` value-model engines in each of its processes (the pattern
 of actor + ref inside ``ActorRolloutRefWorker``). Each critic has its own model path, value-head seed, optimizer,
-checkpoint directory (``critic/critic_{i}``) and value loss clipped around its own old values. The trainer talks to
+checkpoint directory (``critic/critic_{i}``) and value loss (``asyppo.critic_loss``; ``clipped`` clips around the
+critic's own old values). The trainer talks to
 it through verl's critic API (``reset``, ``set_loss_fn``, ``infer_batch``, ``train_mini_batch``,
 ``save_checkpoint``, ``load_checkpoint``); ``infer_batch`` runs every critic on the whole batch and returns
 ``values_{i}`` for each, ``train_mini_batch`` trains the critic named by ``critic_index`` in the batch info.

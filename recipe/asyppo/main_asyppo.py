@@ -4,8 +4,10 @@ Composes ``config/asyppo_trainer.yaml`` (verl's ``ppo_trainer`` plus the ``asypp
 math reward function when ``reward.custom_reward_function.path`` is null, and then runs verl's own ``main_ppo``
 body unchanged. With ``asyppo.enable=true`` it first validates the section, selects the ``asyppo`` V1 trainer mode
 and makes every Ray process import the module that registers it; with ``asyppo.enable=false`` the run is stock
-verl (PPO with one critic, or GRPO without one). Either way, the metrics of earlier launches of the run are kept
-(:func:`recipe.asyppo.history.prepare_metrics_history`; verl's file logger truncates its file at every launch), and
+verl (PPO with one critic, or GRPO without one). Either way ``asyppo.critic_loss`` sets the value loss of every
+critic (:func:`apply_critic_loss`), so a symmetric PPO baseline trains its critic as AsyPPO trains the mini-critics,
+the metrics of earlier launches of the run are kept (:func:`recipe.asyppo.history.prepare_metrics_history`; verl's
+file logger truncates its file at every launch), and
 ``budget.wall_clock_s`` caps the training time (:mod:`recipe.asyppo.budget`; a stock run then uses the trainer mode
 ``sync_budget``).
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import math
 import os
 
 import hydra
@@ -59,6 +62,20 @@ def add_external_module(config: DictConfig, module: str) -> None:
             env_vars[EXTERNAL_MODULES_ENV] = _with_module(env_vars[EXTERNAL_MODULES_ENV], module)
 
 
+def apply_critic_loss(asyppo: AsyPPOConfig, config: DictConfig) -> None:
+    """Make verl's critic config state ``asyppo.critic_loss``: ``mse`` sets ``critic.cliprange_value`` to infinity.
+
+    verl's clipped value loss with an infinite clip range is ``0.5 * agg(max((V - R)^2, (V - R)^2))``, the plain
+    ``mse`` loss in value and gradient (``tests/recipe/test_losses.py`` checks it against
+    :func:`recipe.asyppo.losses.mse_value_loss`). This is how stock verl's single critic (``asyppo.enable=false``,
+    the symmetric PPO baseline) gets the same value loss as the mini-critics, and the resolved config of either run
+    says that nothing is clipped; the AsyPPO trainer installs :func:`~recipe.asyppo.losses.mse_value_loss` itself.
+    ``clipped`` leaves ``critic.cliprange_value`` as configured (verl's default 0.5). Call inside ``open_dict``.
+    """
+    if asyppo.critic_loss == "mse":
+        config.critic.cliprange_value = math.inf
+
+
 def prepare_config(config: DictConfig) -> AsyPPOConfig:
     """Fill in defaults that need the installed project and select the trainer; return the parsed ``asyppo:``.
 
@@ -73,6 +90,7 @@ def prepare_config(config: DictConfig) -> AsyPPOConfig:
     with open_dict(config):
         if config.reward.custom_reward_function.get("path") is None:
             config.reward.custom_reward_function.path = reward_function_path()
+        apply_critic_loss(asyppo, config)
         if asyppo.enable:
             check_against_trainer(asyppo, config)
             if config.trainer.v1.trainer_mode not in ("sync", TRAINER_MODE):

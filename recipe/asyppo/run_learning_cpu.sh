@@ -38,6 +38,11 @@
 #
 # The reward is rewards.verl_reward with plain_number=true: the answer must be the computed number, so restating the
 # question ("87 * 2" for "What is 87 * 2?", which the default rules accept as numeric) earns nothing.
+#
+# Settings: every value above is OUR CHOICE, sized for a 2-core CPU (the recipe README says why); the AsyPPO keys not
+# set here keep config/asyppo_trainer.yaml's defaults, marked PAPER / OUR CHOICE there. Critic loss: the ppo arm is
+# stock verl launched through python -m recipe.asyppo.main_asyppo (asyppo.enable=false), so its critic gets
+# asyppo.critic_loss like the mini-critics (default mse, unclipped: the entry point sets critic.cliprange_value=inf).
 set -euo pipefail
 
 PYTHON="${PYTHON:-$(command -v python)}"

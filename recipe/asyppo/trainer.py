@@ -7,7 +7,8 @@ paper's Algorithm 1 in order:
 2. :meth:`_compute_advantage` -- ensemble value and sigma, GAE on the ensemble (lambda_actor for the advantages,
    lambda_critic for the returns), the advantage mask (lowest-sigma tokens get advantage 0) and the entropy filter
    (highest-sigma tokens leave the entropy bonus).
-3. :meth:`_update_critic` -- each critic trains on its own disjoint shard of the batch.
+3. :meth:`_update_critic` -- each critic trains on its own disjoint shard of the batch, with the value loss
+   ``asyppo.critic_loss`` (default ``mse``, the paper's; ``clipped``, verl's clipped loss around its own old values).
 4. :meth:`_update_actor` -- verl's PPO actor update with :func:`recipe.asyppo.losses.asyppo_actor_loss`.
 
 The rules themselves are the pure functions of :mod:`recipe.asyppo.algorithm`; this module moves data between
@@ -63,6 +64,7 @@ from recipe.asyppo.losses import (
     LOSS_MASK_FIELD,
     STD_FIELD,
     asyppo_actor_loss,
+    critic_loss,
     critic_values_field,
 )
 from recipe.asyppo.token_classes import classify, token_class_table
@@ -127,7 +129,11 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
         self.role_worker_mapping[Role.Critic] = ray.remote(ensemble_worker_cls(spec))
 
     def _setup(self):
+        """verl's setup, then the AsyPPO losses: ``asyppo.critic_loss`` for every critic (replacing the clipped value
+        loss verl's setup installs) and the actor loss with the entropy filter."""
         super()._setup()
+        critic_config = omega_conf_to_dataclass(self.config.critic)
+        self.critic_wg.set_loss_fn(critic_loss(self.asyppo.critic_loss, critic_config))
         actor_config = omega_conf_to_dataclass(self.config.actor_rollout_ref.actor)
         self.actor_rollout_wg.set_loss_fn(partial(
             asyppo_actor_loss, config=actor_config,

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from eval.cli import main
+from eval.cli import build_parser, main
+from eval.generation import MAX_RESPONSE_TOKENS, SamplingConfig
 from eval.records import SampleRecord
 
 RUN_ARGS = [
@@ -125,3 +127,12 @@ def test_paper_suite_script_runs_the_six_paper_benchmarks_with_avg_at_4_and_pass
     ]
     usage = subprocess.run(["bash", str(script), "MODEL"], capture_output=True, text=True)
     assert usage.returncode == 2 and "usage:" in usage.stderr
+
+
+def test_eval_cuts_responses_at_the_training_response_length_by_default():
+    # 8192, the launch scripts' MAX_RESPONSE_LENGTH (tests/recipe/test_scripts.py checks common.sh against it)
+    args = build_parser().parse_args(["run", "--model", "m", "--out", "o"])
+    assert args.max_tokens == SamplingConfig().max_tokens == MAX_RESPONSE_TOKENS == 8192
+    run_help = subprocess.run([sys.executable, "-m", "eval", "run", "--help"], capture_output=True, text=True,
+                              check=True, env={**os.environ, "COLUMNS": "200"}).stdout
+    assert f"most new tokens per sample (default {MAX_RESPONSE_TOKENS}" in run_help

@@ -3,6 +3,7 @@ entry point prepares a run (trainer mode, reward function, Ray module import).""
 
 from __future__ import annotations
 
+import math
 import os
 
 import pytest
@@ -31,6 +32,7 @@ def test_yaml_section_holds_the_documented_defaults():
     assert (section.num_critics, section.critic_shard, section.value_aggregation) == (2, "response", "mean")
     assert (section.adv_mask_ratio, section.entropy_filter_ratio) == (0.2, 0.2)
     assert section.masked_tokens_in_denominator is True
+    assert section.critic_loss == "mse"
 
 
 def test_yaml_composes_verl_ppo_trainer_with_gae():
@@ -44,6 +46,7 @@ def test_yaml_composes_verl_ppo_trainer_with_gae():
     ("num_critics", 0, "asyppo.num_critics must be an integer >= 1"),
     ("critic_shard", "token", "asyppo.critic_shard must be one of"),
     ("value_aggregation", "max", "asyppo.value_aggregation must be one of"),
+    ("critic_loss", "huber", r"asyppo.critic_loss must be one of \('mse', 'clipped'\), got 'huber'"),
     ("adv_mask_ratio", 1.0, r"asyppo.adv_mask_ratio must be a number in \[0, 1\)"),
     ("entropy_filter_ratio", -0.1, r"asyppo.entropy_filter_ratio must be a number in \[0, 1\)"),
     ("lam_actor", 1.5, "asyppo.lam_actor must be null or a number"),
@@ -109,6 +112,20 @@ def test_entry_point_leaves_stock_verl_alone_when_disabled_but_for_the_critic_lo
     assert config.trainer.v1.trainer_mode == "sync"
     assert os.environ[main_asyppo.EXTERNAL_MODULES_ENV] == main_asyppo.ATTENTION_PLUGIN
     assert config.reward.custom_reward_function.path.endswith("verl_reward.py")
+
+
+@pytest.mark.parametrize("enable", ["true", "false"])
+def test_entry_point_turns_off_value_clipping_for_the_mse_critic_loss_of_asyppo_and_stock_ppo(enable):
+    config = _compose(*SIZES, f"asyppo.enable={enable}")
+    assert config.critic.cliprange_value == 0.5  # verl's default
+    main_asyppo.prepare_config(config)
+    assert config.critic.cliprange_value == math.inf
+
+
+def test_entry_point_keeps_verls_value_clip_range_for_the_clipped_critic_loss():
+    config = _compose("asyppo.enable=false", "asyppo.critic_loss=clipped", "critic.cliprange_value=0.2")
+    main_asyppo.prepare_config(config)
+    assert config.critic.cliprange_value == 0.2
 
 
 def test_entry_point_keeps_an_explicit_reward_path():

@@ -211,6 +211,7 @@ def test_two_critics_train_on_disjoint_shards_and_log_their_metrics_every_step(i
         for critic in CRITICS:
             assert metrics[f"asyppo/critic_{critic}/vf_loss"] >= 0.0, step
             assert metrics[f"asyppo/critic_{critic}/num_samples"] == 4.0, step
+            assert metrics[f"asyppo/critic_{critic}/vf_clipfrac"] == 0.0, step  # asyppo.critic_loss=mse: no clipping
         # 8 responses of up to 16 tokens: floor(0.2 * n_valid) / n_valid is within 1/n_valid of 0.2
         assert metrics["asyppo/adv_mask/fraction"] == pytest.approx(0.2, abs=0.01)
         assert metrics["asyppo/entropy_filter/fraction"] == pytest.approx(0.2, abs=0.01)

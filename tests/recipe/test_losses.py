@@ -1,4 +1,4 @@
-"""AsyPPO losses: entropy bonus only on kept tokens, the denominator option, per-critic old values.
+"""AsyPPO losses: entropy bonus only on kept tokens, the denominator option, the critic losses, per-critic old values.
 
 Micro-batches are built the way verl's engines hand them to a loss: nested (jagged) tensors, ``log_probs`` /
 ``entropy`` / ``values`` over the whole sequence (prompt + response, shifted by one), the rest response-aligned.
@@ -7,6 +7,8 @@ Two samples: prompt lengths 2 and 3, response lengths 3 and 2, so 5 response tok
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from functools import partial
 
 import pytest
@@ -17,10 +19,14 @@ from verl.utils import tensordict_utils as tu
 from verl.utils.config import omega_conf_to_dataclass
 from verl.workers.utils.losses import ppo_loss, value_loss
 
+from recipe.asyppo.config import CRITIC_LOSSES
 from recipe.asyppo.losses import (
     ENTROPY_KEEP_FIELD,
+    VALUE_LOSSES,
     asyppo_actor_loss,
+    critic_loss,
     critic_values_field,
+    mse_value_loss,
     own_old_values_loss,
     per_critic_loss,
 )
@@ -177,3 +183,87 @@ def test_per_critic_loss_rebinds_a_loss_already_bound_to_another_critic(critic_c
     base = partial(value_loss, config=critic_config)
     rebound = per_critic_loss(per_critic_loss(base, 0), 1)
     assert rebound.keywords == {"base_loss": base, "critic_index": 1}
+
+
+def _prediction(response_rows) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """Model output whose response values are ``response_rows``, and the flat leaf tensor to take gradients on."""
+    rows = [[-99.0] * (p - 1) + list(r) + [-99.0] for p, r in zip(PROMPT_LENS, response_rows, strict=True)]
+    flat = torch.tensor([v for row in rows for v in row], requires_grad=True)
+    offsets = torch.tensor([0, len(rows[0]), len(rows[0]) + len(rows[1])])
+    return {"values": torch.nested.nested_tensor_from_jagged(flat, offsets)}, flat
+
+
+def _response_grad(flat: torch.Tensor) -> list[float]:
+    """The gradient at the response positions of :func:`_prediction`'s rows, in order (the rest must be 0)."""
+    grad, out, start = flat.grad.tolist(), [], 0
+    for prompt_len, response_len in zip(PROMPT_LENS, RESPONSE_LENS, strict=True):
+        row = grad[start:start + prompt_len + response_len]
+        response = row[prompt_len - 1:prompt_len - 1 + response_len]
+        assert sum(abs(g) for g in row) == pytest.approx(sum(abs(g) for g in response))
+        out.extend(response)
+        start += prompt_len + response_len
+    return out
+
+
+PREDICTED = [[1.0, 2.0, 3.0], [0.0, -1.0]]
+RETURNS = [[3.0, 2.0, 0.0], [1.0, 1.0]]
+FAR_OLD_VALUES = [[-5.0, -5.0, -5.0], [9.0, 9.0]]  # 0.5 clip range around them would clip every token
+
+
+def test_mse_critic_loss_is_half_the_squared_error_with_the_plain_mse_gradient_whatever_the_old_values(critic_config):
+    # V - R = [-2, 0, 3], [-1, -2]: loss = 0.5 * (4 + 0 + 9 + 1 + 4) / 5 = 1.8; d loss / d V_t = (V_t - R_t) / 5.
+    prediction, flat = _prediction(PREDICTED)
+    data = _critic_batch(FAR_OLD_VALUES, FAR_OLD_VALUES, RETURNS)
+    loss, metrics = mse_value_loss(config=critic_config, model_output=prediction, data=data)
+    loss.backward()
+    assert loss.item() == pytest.approx(1.8)
+    assert _response_grad(flat) == pytest.approx([-0.4, 0.0, 0.6, -0.2, -0.4])
+    assert metrics["critic/vf_clipfrac"] == 0.0
+    assert metrics["critic/vf_loss"].values[0] == pytest.approx(1.8)
+    # the same through one critic's copy (which swaps in that critic's old values): nothing is read from them
+    per_critic, _ = per_critic_loss(critic_loss("mse", critic_config), 1)(model_output=_prediction(PREDICTED)[0],
+                                                                          data=data)
+    assert per_critic.item() == pytest.approx(1.8)
+
+
+def test_clipped_critic_loss_is_verls_value_loss_around_each_critics_own_old_values(critic_config):
+    # Today's behaviour: verl's value_loss, cliprange_value 0.5 around the critic's own values_{i}.
+    # Critic 0, old values -5 and 9: every prediction is clipped to -4.5 / 8.5, loss 0.5 * 231.25 / 5 = 23.125.
+    # Critic 1, old values 1: clip to [0.5, 1.5]; max of the squared errors [4, 0.25, 9], [1, 4] gives
+    # 0.5 * 18.25 / 5 = 1.825, one token of five clipped (the mse loss would be 1.8).
+    data = _critic_batch(FAR_OLD_VALUES, [[1.0] * 3, [1.0] * 2], RETURNS)
+    for index, expected, clipfrac in ((0, 23.125, 1.0), (1, 1.825, 0.2)):
+        ours_prediction, ours_flat = _prediction(PREDICTED)
+        today_prediction, today_flat = _prediction(PREDICTED)
+        ours, ours_metrics = per_critic_loss(critic_loss("clipped", critic_config), index)(
+            model_output=ours_prediction, data=data)
+        today, today_metrics = own_old_values_loss(model_output=today_prediction, data=data,
+                                                   base_loss=partial(value_loss, config=critic_config),
+                                                   critic_index=index)
+        ours.backward()
+        today.backward()
+        assert ours.item() == today.item() == pytest.approx(expected)
+        assert torch.equal(ours_flat.grad, today_flat.grad)
+        assert ours_metrics["critic/vf_clipfrac"] == today_metrics["critic/vf_clipfrac"] == pytest.approx(clipfrac)
+
+
+def test_verls_value_loss_without_a_clip_range_is_the_mse_critic_loss_of_the_ppo_baseline(critic_config):
+    # the entry point gives stock verl's critic (symmetric PPO) critic.cliprange_value=inf for critic_loss=mse
+    unclipped = dataclasses.replace(critic_config, cliprange_value=math.inf)
+    data = _critic_batch(FAR_OLD_VALUES, FAR_OLD_VALUES, RETURNS)
+    data["values"] = _nested(FAR_OLD_VALUES)
+    stock_prediction, stock_flat = _prediction(PREDICTED)
+    mse_prediction, mse_flat = _prediction(PREDICTED)
+    stock, stock_metrics = value_loss(config=unclipped, model_output=stock_prediction, data=data)
+    mse, _ = mse_value_loss(config=critic_config, model_output=mse_prediction, data=data)
+    stock.backward()
+    mse.backward()
+    assert stock.item() == mse.item() == pytest.approx(1.8)
+    assert torch.equal(stock_flat.grad, mse_flat.grad)
+    assert stock_metrics["critic/vf_clipfrac"] == 0.0
+
+
+def test_every_critic_loss_name_the_config_accepts_has_a_loss(critic_config):
+    assert tuple(VALUE_LOSSES) == CRITIC_LOSSES
+    with pytest.raises(ValueError, match="asyppo.critic_loss must be one of"):
+        critic_loss("huber", critic_config)

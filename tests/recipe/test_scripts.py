@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
 import subprocess
 import zipfile
@@ -20,6 +21,7 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
+from eval.generation import MAX_RESPONSE_TOKENS
 from recipe.asyppo.config import AsyPPOConfigError
 from recipe.asyppo.cost.__main__ import DEFAULTS as COST_DEFAULTS
 from recipe.asyppo.cost.facts import FACTS_DIR
@@ -172,8 +174,17 @@ def test_every_value_in_the_shared_settings_is_sourced():
         if line.startswith(': "${') and "PAPER" not in line and "OUR CHOICE" not in line
     ]
     names = {line.split("${")[1].split(":=")[0] for line in unsourced}
-    assert names == {"MODEL_ROOT", "DATA_DIR", "TRAIN_FILES", "VAL_FILES", "NNODES", "RAY_ADDRESS", "PROJECT_NAME",
+    assert names == {"MODEL_ROOT", "DATA_DIR", "VAL_FILES", "NNODES", "RAY_ADDRESS", "PROJECT_NAME",
                      "EXPERIMENT_NAME", "LOGGER", "ACTOR_TOKENS_PER_GPU", "CRITIC_TOKENS_PER_GPU", "CRITIC_MODEL_PATHS"}
+
+
+def test_training_response_length_is_the_one_eval_cuts_responses_at(resolved):
+    # common.sh's MAX_RESPONSE_LENGTH (training rollouts and validation) must equal eval's --max-tokens default
+    lines = [line for line in (SCRIPTS_DIR / "common.sh").read_text().splitlines()
+             if line.startswith(': "${MAX_RESPONSE_LENGTH:=')]
+    assert len(lines) == 1
+    assert int(lines[0].split(":=")[1].split("}")[0]) == MAX_RESPONSE_TOKENS
+    assert resolved["run_qwen3_8b_asyppo.sh"]["data.max_response_length"] == MAX_RESPONSE_TOKENS
 
 
 def test_ablation_switches_reach_the_asyppo_section(model_root, tiny_models):
@@ -190,6 +201,19 @@ def test_ablation_switches_reach_the_asyppo_section(model_root, tiny_models):
     # the run name records every switch that differs from the paper, so ablations never resume the main run
     assert config.trainer.experiment_name.startswith("qwen3-4b-base_asyppo_4xqwen3-0.6b-base_paths-")
     assert config.trainer.experiment_name.endswith("_shard-prompt_min_nomask_nofilter")
+
+
+def test_ppo_baseline_trains_its_critic_with_the_same_unclipped_mse_loss_as_the_mini_critics(resolved):
+    for script in ("run_qwen3_8b_asyppo.sh", "run_qwen3_8b_ppo.sh"):
+        assert resolved[script]["asyppo.critic_loss"] == "mse"
+        assert resolved[script]["critic.cliprange_value"] == math.inf  # verl's clipped loss with nothing clipped
+
+
+def test_clipped_critic_loss_switch_reaches_the_ppo_critic_and_the_run_name(model_root):
+    config = composed_and_validated(overrides_of("run_qwen3_4b_ppo.sh", script_env(model_root, CRITIC_LOSS="clipped")))
+    assert config.asyppo.critic_loss == "clipped"
+    assert config.critic.cliprange_value == 0.5  # verl's default clip range
+    assert config.trainer.experiment_name == "qwen3-4b-base_ppo_vf-clipped"
 
 
 def test_an_impossible_ablation_fails_the_dry_run_naming_the_keys(model_root):

@@ -2,8 +2,9 @@
 
 ``python -m recipe.asyppo.scripts.check_config [hydra overrides...]`` (what the launch scripts' ``--dry-run`` runs)
 composes ``recipe/asyppo/config/asyppo_trainer.yaml`` exactly as ``python -m recipe.asyppo.main_asyppo`` would,
-fills in the reward function path and (with ``asyppo.enable=true``) the ``asyppo`` trainer mode as the entry point
-does, and then checks, without starting Ray, importing the trainer or loading weights:
+fills in the reward function path, the critic loss (``asyppo.critic_loss``) and (with ``asyppo.enable=true``) the
+``asyppo`` trainer mode as the entry point does, and then checks, without starting Ray, importing the trainer or
+loading weights:
 
 * the ``asyppo:`` section and its batch-size constraints (``recipe.asyppo.config``) when ``asyppo.enable=true``;
 * verl's own checks (``verl.utils.config.validate_config``: batch-size divisibility, micro-batch settings, actor and
@@ -71,12 +72,13 @@ def validate(config: DictConfig) -> None:
 
     from recipe.asyppo import attention
     from recipe.asyppo.config import AsyPPOConfig, check_against_trainer
-    from recipe.asyppo.main_asyppo import TRAINER_MODE, reward_function_path
+    from recipe.asyppo.main_asyppo import TRAINER_MODE, apply_critic_loss, reward_function_path
 
     asyppo = AsyPPOConfig.from_section(config.get("asyppo"))
     with open_dict(config):
         if config.reward.custom_reward_function.get("path") is None:
             config.reward.custom_reward_function.path = reward_function_path()
+        apply_critic_loss(asyppo, config)
         if asyppo.enable:
             config.trainer.v1.trainer_mode = TRAINER_MODE
     OmegaConf.resolve(config)

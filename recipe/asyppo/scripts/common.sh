@@ -7,11 +7,15 @@
 #   bash recipe/asyppo/scripts/run_qwen3_4b_asyppo.sh --dry-run trainer.total_epochs=1
 #
 # Sources for the values below. "PAPER" = stated in AsyPPO (Liu et al., arXiv 2510.01656,
-# https://arxiv.org/html/2510.01656v2): the 5,000-problem training set, Qwen3-{4,8,14}B-Base actors with two
-# mini-critics (0.6B for 4B; 1.7B for 8B; 1.7B and 4B for 14B), disjoint response shards per critic, advantage masking
-# of the lowest 20% critic-std tokens and entropy filtering of the highest 20%, avg@4 on six math benchmarks,
-# and an off-policy ratio of 8 (Figure 1 caption). Every value marked "OUR CHOICE" is not stated in the parts of
-# the paper we could read; it is a documented default, not a reproduction of the authors' setting.
+# https://arxiv.org/abs/2510.01656). The paper's full text was not available to us when these marks were last
+# checked: PAPER values are quoted from its abstract ("a set of lightweight mini-critics, each trained on disjoint
+# prompt shards"; "(i) masking advantages in states where critics agree [...] and (ii) filtering high-divergence
+# states from entropy regularization"; "training on open-source data with only 5,000 samples"; gains "on
+# Qwen3-4b-Base and [...] Qwen3-8b-Base and Qwen3-14b-Base over classic PPO") and Figure 1's caption ("Off-policy
+# ratio=8"), or are what the recipe README recorded from an earlier reading of the paper and the abstract does not
+# contradict (two mini-critics: 0.6B for 4B, 1.7B for 8B, 1.7B and 4B for 14B; avg@4 on six math benchmarks; GAE on
+# the critics' mean). "OUR CHOICE" = not stated in the text we could read, or read earlier but not checked again
+# (the mark says so); a documented default, not a reproduction of the authors' setting.
 
 ASYPPO_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ASYPPO_REPO_ROOT="$(cd "${ASYPPO_SCRIPTS_DIR}/../../.." && pwd)"
@@ -22,7 +26,10 @@ ASYPPO_REPO_ROOT="$(cd "${ASYPPO_SCRIPTS_DIR}/../../.." && pwd)"
 # `python -m data_prep build --out $DATA_DIR` (train.parquet, the 5k set) and
 # `python -m recipe.asyppo.scripts.build_val_set --out $DATA_DIR/val_paper6.parquet` (six benchmarks).
 : "${DATA_DIR:=${HOME}/data/asyppo}"
-: "${TRAIN_FILES:=${DATA_DIR}/train.parquet}"
+# Training set: PAPER 5,000 problems ("training on open-source data with only 5,000 samples", abstract).
+# OUR CHOICE which data: data_prep's default source, DeepMath-103K (zwhe99/DeepMath-103K, verifiable final answers,
+# decontaminated against the eval benchmarks); the paper's source was not in the text we could read.
+: "${TRAIN_FILES:=${DATA_DIR}/train.parquet}"  # PAPER (5,000 problems) / OUR CHOICE (DeepMath-103K), see above
 : "${VAL_FILES:=${DATA_DIR}/val_paper6.parquet}"
 : "${GPUS_PER_NODE:=8}"                 # OUR CHOICE: 8 x 80 GB GPUs per node
 : "${NNODES:=}"                         # empty: the actor preset's default (1 node; 2 for the 14B actor)
@@ -54,7 +61,9 @@ fi
 : "${PPO_MINI_BATCH_SIZE:=16}"          # PAPER: off-policy ratio 8 = TRAIN_BATCH_SIZE / PPO_MINI_BATCH_SIZE updates
 : "${PPO_EPOCHS:=1}"                    # OUR CHOICE: each sample used once; the reuse is the 8 mini-batch updates
 : "${MAX_PROMPT_LENGTH:=1024}"          # OUR CHOICE
-: "${MAX_RESPONSE_LENGTH:=8192}"        # OUR CHOICE
+# OUR CHOICE: 8192 response tokens for training rollouts and validation; `python -m eval run` cuts at the same length
+# (its --max-tokens default is eval.generation.MAX_RESPONSE_TOKENS; a test checks the two are equal).
+: "${MAX_RESPONSE_LENGTH:=8192}"        # OUR CHOICE, = eval.generation.MAX_RESPONSE_TOKENS
 : "${TEMPERATURE:=1.0}"                 # OUR CHOICE: training rollouts
 : "${TOP_P:=1.0}"                       # OUR CHOICE
 : "${VAL_N:=4}"                         # PAPER: avg@4
@@ -66,6 +75,8 @@ fi
 : "${ACTOR_LR:=1e-6}"                   # OUR CHOICE (verl's default)
 : "${CRITIC_LR:=1e-5}"                  # OUR CHOICE (verl's default)
 : "${CLIP_RATIO:=0.2}"                  # OUR CHOICE: symmetric PPO clip
+# Dual-clip PPO (Ye et al., 2020): for negative advantages the ratio term is bounded by CLIP_RATIO_C * |A|.
+: "${CLIP_RATIO_C:=3.0}"                # OUR CHOICE (verl's default, kept as verl's PPO baseline runs it)
 : "${ENTROPY_COEFF:=0.001}"             # OUR CHOICE: small bonus so that entropy filtering has something to filter
 : "${GAMMA:=1.0}"                       # OUR CHOICE
 : "${LAM:=1.0}"                         # OUR CHOICE (asyppo.lam_actor / lam_critic fall back to it)
@@ -77,14 +88,23 @@ fi
 : "${CRITIC_TOKENS_PER_GPU:=$(( 2 * ACTOR_TOKENS_PER_GPU ))}"
 
 # ---- AsyPPO switches (ablations) ----------------------------------------------------------------------------------
+# Critic loss of every critic, the symmetric PPO baseline's included (the entry point sets verl's
+# critic.cliprange_value=inf for mse): PAPER mse, each critic's plain squared error to the return on its own shard;
+# clipped = verl's clipped value loss (our ablation). Factor 1/2 and loss aggregation are verl's (OUR CHOICE).
+: "${CRITIC_LOSS:=mse}"                 # PAPER: plain MSE per shard, no value clipping
 : "${NUM_CRITICS:=2}"                   # PAPER: two mini-critics
 : "${CRITIC_MODEL_PATHS:=}"             # comma list, one path per critic (heterogeneous critics); empty: CRITIC_MODEL
+# PAPER: disjoint shards ("each trained on disjoint prompt shards", abstract); `response` splits every prompt's
+# responses among the critics, as the README's earlier reading of the method section has it (not checked again).
 : "${CRITIC_SHARD:=response}"           # PAPER: each critic gets a disjoint share of every prompt's responses
 : "${VALUE_AGGREGATION:=mean}"          # PAPER: GAE on the critics' mean value (ablation: min)
-: "${ADV_MASK:=true}"                   # PAPER: advantage masking on
-: "${ADV_MASK_RATIO:=0.2}"              # PAPER: k = 20% lowest critic std
-: "${ENTROPY_FILTER:=true}"             # PAPER: entropy filtering on
-: "${ENTROPY_FILTER_RATIO:=0.2}"        # PAPER: h = 20% highest critic std
+: "${ADV_MASK:=true}"                   # PAPER: on ("masking advantages in states where critics agree", abstract)
+# k and h: OUR CHOICE, 20% each, as the README's earlier reading of the paper recorded; we could not check them against
+# the paper's text, and an unofficial AsyPPO implementation defaults to k = 10%, h = 20%. The std ranking runs over
+# all valid response tokens of the batch at once (OUR CHOICE; not per response or per prompt).
+: "${ADV_MASK_RATIO:=0.2}"              # OUR CHOICE: k = 20% lowest critic std (see above)
+: "${ENTROPY_FILTER:=true}"             # PAPER: on ("filtering high-divergence states from entropy regularization")
+: "${ENTROPY_FILTER_RATIO:=0.2}"        # OUR CHOICE: h = 20% highest critic std (see above)
 
 usage() {
   cat <<EOF
@@ -123,6 +143,7 @@ _critic_paths_override() {
 # other (trainer.resume_mode=auto), so set EXPERIMENT_NAME yourself when you change any other setting.
 default_experiment_name() {
   local name="${ACTOR_NAME,,}_${ALGORITHM}"
+  [[ "${ALGORITHM}" != grpo && "${CRITIC_LOSS}" != mse ]] && name+="_vf-${CRITIC_LOSS}"
   if [[ "${ALGORITHM}" == asyppo ]]; then
     name+="_${NUM_CRITICS}x$(basename "${CRITIC_MODEL}")"
     [[ -n "${CRITIC_MODEL_PATHS}" ]] && name+="_paths-$(echo "${CRITIC_MODEL_PATHS}" | cksum | cut -d' ' -f1)"
@@ -158,6 +179,7 @@ build_overrides() {
     "data.train_batch_size=${TRAIN_BATCH_SIZE}"
     "data.max_prompt_length=${MAX_PROMPT_LENGTH}"
     "data.max_response_length=${MAX_RESPONSE_LENGTH}"
+    # OUR CHOICE: prompts longer than MAX_PROMPT_LENGTH are dropped, and any left over fail loudly
     "data.filter_overlong_prompts=true"
     "data.truncation=error"
     "data.seed=${SEED}"
@@ -165,6 +187,7 @@ build_overrides() {
     "actor_rollout_ref.model.path=${ACTOR_MODEL}"
     "++actor_rollout_ref.model.override_config.attn_implementation=${ATTN_IMPLEMENTATION}"
     "actor_rollout_ref.model.use_remove_padding=${USE_REMOVE_PADDING}"
+    # OUR CHOICE: gradient checkpointing and dynamic batch sizes trade speed for memory; the loss is unchanged
     "actor_rollout_ref.model.enable_gradient_checkpointing=true"
     "actor_rollout_ref.actor.optim.lr=${ACTOR_LR}"
     "actor_rollout_ref.actor.ppo_mini_batch_size=${PPO_MINI_BATCH_SIZE}"
@@ -173,10 +196,14 @@ build_overrides() {
     "actor_rollout_ref.actor.ppo_max_token_len_per_gpu=${ACTOR_TOKENS_PER_GPU}"
     "actor_rollout_ref.actor.clip_ratio_low=${CLIP_RATIO}"
     "actor_rollout_ref.actor.clip_ratio_high=${CLIP_RATIO}"
+    "actor_rollout_ref.actor.clip_ratio_c=${CLIP_RATIO_C}"
     "actor_rollout_ref.actor.entropy_coeff=${ENTROPY_COEFF}"
+    # OUR CHOICE: no KL term and no reference model (nor a KL penalty in the reward, below)
     "actor_rollout_ref.actor.use_kl_loss=false"
+    # OUR CHOICE (verl's default): token-mean over all response tokens of the mini-batch; advantage-masked tokens add 0
+    # but stay in the denominator (asyppo.masked_tokens_in_denominator=true, OUR CHOICE, see the config's comment)
     "actor_rollout_ref.actor.loss_agg_mode=token-mean"
-    # rollout and avg@4 validation
+    # rollout (OUR CHOICE: vLLM) and avg@4 validation (PAPER: sampled, VAL_N=4)
     "actor_rollout_ref.rollout.name=vllm"
     "actor_rollout_ref.rollout.n=${GROUP_SIZE}"
     "actor_rollout_ref.rollout.temperature=${TEMPERATURE}"
@@ -199,8 +226,9 @@ build_overrides() {
     "algorithm.gamma=${GAMMA}"
     "algorithm.lam=${LAM}"
     "algorithm.use_kl_in_reward=false"
-    # AsyPPO switches; ignored when asyppo.enable=false
+    # AsyPPO switches; ignored when asyppo.enable=false, except critic_loss (the PPO critic's loss)
     "asyppo.num_critics=${NUM_CRITICS}"
+    "asyppo.critic_loss=${CRITIC_LOSS}"
     "$(_critic_paths_override)"
     "asyppo.critic_shard=${CRITIC_SHARD}"
     "asyppo.value_aggregation=${VALUE_AGGREGATION}"
@@ -216,7 +244,7 @@ build_overrides() {
     "trainer.total_epochs=${TOTAL_EPOCHS}"
     "trainer.test_freq=${TEST_FREQ}"
     "trainer.save_freq=${SAVE_FREQ}"
-    "trainer.val_before_train=true"
+    "trainer.val_before_train=true"  # OUR CHOICE: a step-0 validation to measure gains from
   )
 }
 

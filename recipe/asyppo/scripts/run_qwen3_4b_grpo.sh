@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GRPO baseline: Qwen3-4B-Base actor, no critic.
+# GRPO baseline (PAPER: the abstract compares against GRPO): Qwen3-4B-Base actor, no critic.
 # Settings: common.sh (shared by every script; only the algorithm keys differ between runs of one actor size).
 # Usage: bash run_qwen3_4b_grpo.sh [--dry-run | --print-overrides] [hydra overrides...]
 set -euo pipefail
