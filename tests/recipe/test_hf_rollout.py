@@ -7,6 +7,7 @@ server making that GPU visible) run here with the device named ``cuda`` and Ray'
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -56,6 +57,17 @@ def test_a_server_configured_as_hf_or_hf_cpu_samples_the_same_tokens(tiny_models
     hf, hf_cpu = tokens("hf"), tokens("hf_cpu")
     assert hf == hf_cpu
     assert len({tuple(t) for t in hf}) == 3  # three samples of one prompt differ
+
+
+@pytest.mark.parametrize(("name", "plugged"), [("hf", True), ("hf_cpu", True), ("vllm", False)])
+def test_the_entry_point_registers_the_hf_rollout_in_every_process_when_a_run_selects_it(name, plugged, monkeypatch):
+    from recipe.asyppo.hf_rollout import PLUGIN_MODULE
+    from recipe.asyppo.main_asyppo import EXTERNAL_MODULES_ENV, prepare_config
+    from recipe.asyppo.scripts.check_config import compose
+
+    monkeypatch.setenv(EXTERNAL_MODULES_ENV, "")
+    prepare_config(compose(["asyppo.enable=false", f"actor_rollout_ref.rollout.name={name}"]))
+    assert (PLUGIN_MODULE in os.environ[EXTERNAL_MODULES_ENV].split(",")) is plugged
 
 
 def test_rollout_device_follows_verl_and_refuses_cuda_without_a_visible_gpu():
