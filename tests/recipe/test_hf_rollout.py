@@ -76,9 +76,18 @@ def test_rollout_device_follows_verl_and_refuses_cuda_without_a_visible_gpu():
     assert rollout_device("cpu", cuda_available=False) == "cpu"
     assert rollout_device("cuda", cuda_available=True) == "cuda"
     with pytest.raises(RuntimeError, match="torch sees no CUDA device"):
-        rollout_device("cuda", cuda_available=False)
+        rollout_device("cuda", cuda_available=False, ray_gpu="0")
     with pytest.raises(NotImplementedError, match="'npu'"):
         rollout_device("npu", cuda_available=True)
+
+
+def test_a_cuda_server_runs_on_its_workers_gpu_among_the_gpus_it_sees():
+    from recipe.asyppo.cpu.rollout import rollout_device
+
+    assert rollout_device("cuda", True, ray_gpu="3", visible_devices=None) == "cuda:3"  # Ray's ids are indices
+    assert rollout_device("cuda", True, ray_gpu="6", visible_devices="4,6,7") == "cuda:1"
+    with pytest.raises(RuntimeError, match="Ray GPU '5'.*CUDA_VISIBLE_DEVICES='4,6,7'"):
+        rollout_device("cuda", True, ray_gpu="5", visible_devices="4,6,7")
 
 
 def test_a_cuda_server_is_placed_on_its_workers_node_and_sees_its_gpu():
@@ -91,18 +100,18 @@ def test_a_cuda_server_is_placed_on_its_workers_node_and_sees_its_gpu():
     assert isinstance(options["scheduling_strategy"], NodeAffinitySchedulingStrategy)
     assert (options["scheduling_strategy"].node_id, options["scheduling_strategy"].soft) == (NODE_A, False)
     assert options["runtime_env"] == {"env_vars": {"RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": "1"}}
-    assert options["num_cpus"] == 0 and kwargs == {"cuda_visible_devices": "3"}
+    assert options["num_cpus"] == 0 and kwargs == {"ray_gpu": "3"}
     with pytest.raises(ValueError, match="node id and GPU id"):
         server_launch_options("cuda")
 
 
-def test_a_cuda_server_makes_its_gpu_visible_before_it_looks_for_cuda(tiny_models, monkeypatch):
+def test_a_cuda_server_on_a_machine_without_cuda_stops_naming_the_visible_devices(tiny_models, monkeypatch):
     from recipe.asyppo.cpu.rollout import HFRolloutServer
 
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # restored after the test
-    with pytest.raises(RuntimeError, match="CUDA_VISIBLE_DEVICES='7'"):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "7")
+    with pytest.raises(RuntimeError, match="torch sees no CUDA device.*CUDA_VISIBLE_DEVICES='7'"):
         HFRolloutServer(OmegaConf.create(_rollout_config("hf")), OmegaConf.create({"path": str(tiny_models[0])}),
-                        device="cuda", cuda_visible_devices="7")
+                        device="cuda", ray_gpu="7")
 
 
 def test_a_cuda_replica_launches_its_server_beside_its_first_workers_gpu(monkeypatch):
@@ -138,7 +147,7 @@ def test_a_cuda_replica_launches_its_server_beside_its_first_workers_gpu(monkeyp
     asyncio.run(replica.launch_servers())
     assert launched["options"]["scheduling_strategy"].node_id == NODE_B
     assert launched["options"]["name"] == "hf_server_0_0"
-    assert (launched["kwargs"]["device"], launched["kwargs"]["cuda_visible_devices"]) == ("cuda", "2")
+    assert (launched["kwargs"]["device"], launched["kwargs"]["ray_gpu"]) == ("cuda", "2")
     assert replica.servers == ["server-handle"]
 
 

@@ -54,20 +54,36 @@ def server_actor_name(replica_rank: int) -> str:
     return f"{ROLLOUT_NAME}_server_{replica_rank}_0"
 
 
-def rollout_device(verl_device: str, cuda_available: bool) -> str:
-    """The torch device of a server: verl's device name (``cpu`` or ``cuda``), checked against what the process sees.
+def rollout_device(verl_device: str, cuda_available: bool, ray_gpu: str | None = None,
+                   visible_devices: str | None = None) -> str:
+    """The torch device of a server: ``cpu``, or on ``cuda`` the index of Ray GPU ``ray_gpu`` among the GPUs this
+    process sees.
+
+    A server with no Ray GPU resource sees the GPUs of its Ray node (``visible_devices``: its
+    ``CUDA_VISIBLE_DEVICES``, None when unset), whose ids are the ones Ray hands out; ``ray_gpu`` is then at position
+    ``visible_devices.split(",").index(ray_gpu)`` (or is the index itself when nothing is set). The environment is
+    not changed: verl has already asked torch about CUDA when this module imports it.
 
     Raises:
         NotImplementedError: another device (npu, ...).
-        RuntimeError: ``cuda`` where torch sees no CUDA device.
+        RuntimeError: ``cuda`` where torch sees no CUDA device, or ``ray_gpu`` not among ``visible_devices``.
     """
     if verl_device not in DEVICES:
         raise NotImplementedError(f"the hf rollout runs on {' or '.join(DEVICES)}; verl's device is {verl_device!r}")
-    if verl_device == "cuda" and not cuda_available:
-        raise RuntimeError(
-            f"verl's device is cuda but torch sees no CUDA device in the hf rollout server "
-            f"(CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES')!r})")
-    return verl_device
+    if verl_device == "cpu":
+        return "cpu"
+    if not cuda_available:
+        raise RuntimeError(f"verl's device is cuda but torch sees no CUDA device in the hf rollout server "
+                           f"(CUDA_VISIBLE_DEVICES={visible_devices!r})")
+    if ray_gpu is None:
+        return "cuda"
+    visible = [gpu.strip() for gpu in visible_devices.split(",")] if visible_devices else None
+    if visible is None:
+        return f"cuda:{int(ray_gpu)}"
+    if ray_gpu not in visible:
+        raise RuntimeError(f"Ray GPU {ray_gpu!r} of the hf rollout server is not among CUDA_VISIBLE_DEVICES="
+                           f"{visible_devices!r}")
+    return f"cuda:{visible.index(ray_gpu)}"
 
 
 def server_launch_options(verl_device: str, worker_node_id: str | None = None,
@@ -76,8 +92,8 @@ def server_launch_options(verl_device: str, worker_node_id: str | None = None,
 
     On ``cpu`` the server takes no Ray resource. On ``cuda`` it is pinned to the node of the replica's trainer worker,
     Ray is told not to hide the GPUs from it (an actor with no GPU resource otherwise gets an empty
-    ``CUDA_VISIBLE_DEVICES``), and the server is given the worker's GPU id to make visible before CUDA starts. This is
-    the placement of verl 0.9.1's ``vLLMReplica.launch_servers`` (``verl/workers/rollout/vllm_rollout/
+    ``CUDA_VISIBLE_DEVICES``), and the server is given the worker's Ray GPU id to run on (:func:`rollout_device`).
+    This is the placement of verl 0.9.1's ``vLLMReplica.launch_servers`` (``verl/workers/rollout/vllm_rollout/
     vllm_async_server.py``, the lines after "get (node_id, CUDA_VISIBLE_DEVICES) of all workers").
 
     Args:
@@ -100,7 +116,7 @@ def server_launch_options(verl_device: str, worker_node_id: str | None = None,
         "scheduling_strategy": NodeAffinitySchedulingStrategy(node_id=worker_node_id, soft=False),
         "runtime_env": {"env_vars": {"RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": "1"}},
     }
-    return options, {"cuda_visible_devices": str(worker_gpu)}
+    return options, {"ray_gpu": str(worker_gpu)}
 
 
 def request_seed(server_seed: int, global_steps: int, prompt_ids: list[int], occurrence: int) -> int:
@@ -140,8 +156,8 @@ class HFRolloutServer:
         num_threads: torch intra-op threads of this process; None keeps torch's default (``OMP_NUM_THREADS``).
         batch_window_s: how long the queue must stay unchanged before a batch starts.
         device: verl's device name, ``cpu`` or ``cuda`` (:func:`rollout_device`).
-        cuda_visible_devices: GPU ids this process is to see, set before CUDA starts (:func:`server_launch_options`);
-            None leaves the environment alone.
+        ray_gpu: on cuda, the Ray GPU id of the replica's trainer worker, whose GPU the server shares
+            (:func:`server_launch_options`); None: torch's current CUDA device.
     """
 
     def __init__(
@@ -152,15 +168,14 @@ class HFRolloutServer:
         num_threads: int | None = None,
         batch_window_s: float = 0.05,
         device: str = "cpu",
-        cuda_visible_devices: str | None = None,
+        ray_gpu: str | None = None,
     ):
         if num_threads is not None:
             torch.set_num_threads(num_threads)
-        if cuda_visible_devices is not None:
-            os.environ["CUDA_VISIBLE_DEVICES"] = cuda_visible_devices
         self.config: RolloutConfig = omega_conf_to_dataclass(config, dataclass_type=RolloutConfig)
         model_config = omega_conf_to_dataclass(model_config, dataclass_type=HFModelConfig)
-        device = rollout_device(device, device == "cuda" and torch.cuda.is_available())
+        device = rollout_device(device, device == "cuda" and torch.cuda.is_available(), ray_gpu,
+                                os.environ.get("CUDA_VISIBLE_DEVICES"))
         self.generator = HFGenerator(model_config.local_path, dtype=rollout_dtype(self.config), device=device)
         self.max_model_len = self.config.max_model_len or self.config.prompt_length + self.config.response_length
         self._server_seed = self.config.seed + replica_rank
