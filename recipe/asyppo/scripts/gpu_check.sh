@@ -15,7 +15,7 @@
 #                          write each launch's hydra overrides to WORK_DIR/<run>/overrides.txt and stop
 #   BUNDLE [build/gpu_bundle/gpu_bundle.tar.xz]  unpacked to WORK_DIR/site and put on PYTHONPATH (gpu mode)
 #   WORK_DIR [gpu_check_run]  models, data, runs;  SUMMARY_DIR [WORK_DIR]  gpu_run.json, report.md, the launch logs
-#   STEPS [3]  PROMPTS [16] GROUP [4]  PROMPT_LEN [128] RESPONSE_LEN [256]  LAUNCH_TIMEOUT_S [150]
+#   STEPS [3]  PROMPTS [16] GROUP [4]  PROMPT_LEN [128] RESPONSE_LEN [256]  LAUNCH_TIMEOUT_S [170; cpu mode 900]
 #   ACTOR_SHAPE ["1024 28 16 8 3072"]  a Qwen3-0.6B-shaped body (hidden layers heads kv_heads intermediate), 353M
 #   CRITIC_SHAPE ["512 18 8 4 1536"]   each of the 2 mini-critics, about 1/6 of the actor (as 0.6B/4B in the paper)
 # Timing: three launches of ~1-2 min (Ray start, model loads, STEPS steps of 64 responses of 256 tokens generated with
@@ -28,7 +28,8 @@ case "${GPU_CHECK_MODE}" in
   gpu) ACTOR_SHAPE="${ACTOR_SHAPE:-1024 28 16 8 3072}"; CRITIC_SHAPE="${CRITIC_SHAPE:-512 18 8 4 1536}" ;;
   cpu | print-overrides)
     ACTOR_SHAPE="${ACTOR_SHAPE:-64 2 4 2 128}"; CRITIC_SHAPE="${CRITIC_SHAPE:-32 1 2 1 64}"
-    PROMPTS="${PROMPTS:-4}"; GROUP="${GROUP:-2}"; RESPONSE_LEN="${RESPONSE_LEN:-16}" ;;
+    PROMPTS="${PROMPTS:-4}"; GROUP="${GROUP:-2}"; RESPONSE_LEN="${RESPONSE_LEN:-16}"
+    LAUNCH_TIMEOUT_S="${LAUNCH_TIMEOUT_S:-900}" ;;
   *) echo "gpu_check.sh: GPU_CHECK_MODE must be gpu, cpu or print-overrides, got '${GPU_CHECK_MODE}'" >&2; exit 2 ;;
 esac
 WORK_DIR="$(mkdir -p "${WORK_DIR:-gpu_check_run}" && cd "${WORK_DIR:-gpu_check_run}" && pwd)"
@@ -39,7 +40,7 @@ PROMPTS="${PROMPTS:-16}"
 GROUP="${GROUP:-4}"
 PROMPT_LEN="${PROMPT_LEN:-128}"
 RESPONSE_LEN="${RESPONSE_LEN:-256}"
-LAUNCH_TIMEOUT_S="${LAUNCH_TIMEOUT_S:-150}"
+LAUNCH_TIMEOUT_S="${LAUNCH_TIMEOUT_S:-170}"
 export ATTN_IMPLEMENTATION=sdpa PROJECT_NAME=gpu_check
 cd "${GPU_REPO_ROOT}"
 
