@@ -132,11 +132,12 @@ def _step(seconds: float, gen: float, ties: float | None = None) -> dict[str, fl
 
 
 def test_summary_keeps_the_first_n_steps_and_reports_phases_and_per_step_sigma_ties(tmp_path):
-    run = _write_run(tmp_path / "asyppo", {1: _step(30.0, 20.0, 0.0), 2: _step(8.0, 5.0, 0.0), 3: _step(6.0, 3.0, 0.0),
+    run = _write_run(tmp_path / "asyppo", {1: _step(30.0, 20.0, 0.0), 2: _step(8.0, 5.0, 0.0),
+                                           3: {**_step(6.0, 3.0, 0.0), "timing_s/save_checkpoint": 2.0},
                                            4: _step(50.0, 40.0, 0.0)})
     summary = summarize(run, max_step=3)
     assert (summary.steps, summary.step_time_s) == (3, 7.0)  # median of steps 2 and 3
-    assert summary.phase_s == {"gen": 4.0, "update_actor": 1.0}
+    assert summary.phase_s == {"gen": 4.0, "update_actor": 1.0, "save_checkpoint": 2.0}  # saved at step 3 only
     assert summary.per_step["sigma_tie_fraction"] == [0.0, 0.0, 0.0]
     assert summary.per_step["adv_mask_fraction"] == [0.2, 0.2, 0.2]
 
@@ -146,7 +147,8 @@ def test_resume_summary_lists_the_steps_trained_after_the_checkpoint(tmp_path):
     (run / "checkpoints" / "global_step_3").mkdir(parents=True)
     (run / "checkpoints" / "latest_checkpointed_iteration.txt").write_text("4")
     assert resume_json(run, saved_step=3) == {
-        "saved_step": 3, "checkpoint_saved": True, "steps_after_resume": [4], "global_steps_after_resume": [4],
+        "saved_step": 3, "checkpoint_saved": True, "steps_of_last_launch": [3, 4], "steps_after_resume": [4],
+        "global_steps_after_resume": [4],
         "step_time_s_after_resume": [9.0], "latest_checkpointed_iteration": 4}
 
 
@@ -184,5 +186,6 @@ def test_gpu_check_runs_its_whole_flow_on_cpu_and_resumes_from_the_saved_step(tm
     assert summary["check"]["exit_status"] == {"asyppo": 0, "ppo": 0, "asyppo_resume": 0}
     assert summary["runs"]["asyppo"]["steps"] == summary["runs"]["ppo"]["steps"] == 3
     assert len(summary["runs"]["asyppo"]["sigma_tie_fraction"]) == 3
-    assert summary["resume"]["steps_after_resume"] == [4] and summary["resume"]["global_steps_after_resume"] == [4]
+    assert summary["resume"]["steps_of_last_launch"] == [4]  # the resumed launch trained step 4 only
+    assert summary["resume"]["global_steps_after_resume"] == [4]
     assert summary["resume"]["checkpoint_saved"] is True

@@ -56,7 +56,8 @@ class RunSummary:
         train_peak_gib: largest ``*max_memory_allocated_gb`` logged by any worker.
         device_peak_gib: largest ``nvidia-smi`` sample, or None without samples.
         prompt_len, response_len: mean prompt and response tokens over all steps.
-        phase_s: median ``timing_s/<phase>`` over the timed steps, for the phases of :data:`PHASES` that were logged.
+        phase_s: median ``timing_s/<phase>`` over the timed steps that logged it (``save_checkpoint``: the saving
+            steps), for the phases of :data:`PHASES`.
         per_step: each :data:`PER_STEP` figure logged, one value per step (AsyPPO runs only).
     """
 
@@ -104,8 +105,8 @@ def summarize(run_dir: Path, max_step: int | None = None) -> RunSummary:
         device_peak_gib=max(samples) / 1024 if samples else None,
         prompt_len=statistics.fmean(data["prompt_length/mean"] for data in steps),
         response_len=statistics.fmean(data["response_length/mean"] for data in steps),
-        phase_s={phase: statistics.median(data[f"timing_s/{phase}"] for data in timed) for phase in PHASES
-                 if all(f"timing_s/{phase}" in data for data in timed)},
+        phase_s={phase: statistics.median(data[f"timing_s/{phase}"] for data in timed if f"timing_s/{phase}" in data)
+                 for phase in PHASES if any(f"timing_s/{phase}" in data for data in timed)},
         per_step={name: [data[key] for data in steps] for name, key in PER_STEP.items()
                   if all(key in data for data in steps)},
     )
@@ -157,6 +158,8 @@ def report(asyppo: RunSummary, ppo: RunSummary, predicted: tuple[float, float],
     lines = ["| quantity | AsyPPO | PPO | AsyPPO/PPO |", "|---|---|---|---|"]
     lines += [f"| {' | '.join(row)} |" for row in rows]
     for name, run, guess in (("AsyPPO", asyppo, predicted[0]), ("PPO", ppo, predicted[1])):
+        if not run.train_peak_gib:  # no accelerator: the CPU platform reports no allocator memory
+            continue
         error = guess / run.train_peak_gib - 1.0
         verdict = "within" if abs(error) <= TOLERANCE else "OUTSIDE"
         lines.append(f"\n{name}: cost model vs torch allocator peak {error:+.0%} ({verdict} {TOLERANCE:.0%})")
@@ -212,13 +215,16 @@ def summary_json(runs: tuple[RunSummary, RunSummary], setups: tuple[Setup, Setup
 
 
 def resume_json(run_dir: Path, saved_step: int) -> dict:
-    """Whether a launch resumed from ``global_step_{saved_step}`` of ``run_dir``: the steps logged after it (each with
-    ``training/global_step``) and the step the checkpoint tracker ends at."""
+    """Whether the last launch of ``run_dir`` resumed from ``global_step_{saved_step}``: the steps that launch logged
+    (only the steps after ``saved_step`` when it resumed; from 1 when it started afresh), the steps after the checkpoint
+    (each with ``training/global_step``) and the step the checkpoint tracker ends at."""
     tracker = run_dir / "checkpoints" / "latest_checkpointed_iteration.txt"
-    after = {step: data for step, data in history.read_metrics(run_dir / "metrics.jsonl").items() if step > saved_step}
+    metrics_file = run_dir / "metrics.jsonl"
+    after = {step: data for step, data in history.read_metrics(metrics_file).items() if step > saved_step}
     return {
         "saved_step": saved_step,
         "checkpoint_saved": (run_dir / "checkpoints" / f"global_step_{saved_step}").is_dir(),
+        "steps_of_last_launch": sorted({step for step, _ in history.read_step_records(metrics_file)}),
         "steps_after_resume": sorted(after),
         "global_steps_after_resume": [data.get("training/global_step") for _, data in sorted(after.items())],
         "step_time_s_after_resume": [data.get("timing_s/step") for _, data in sorted(after.items())],
