@@ -300,10 +300,10 @@ IMPORTS_WITHOUT_TORCH = ("ray", "hydra", "omegaconf", "antlr4", "codetiming", "d
 IMPORTS_WITH_TORCH = ("tensordict", "transfer_queue", "torchdata", "verl", "verl.trainer.main_ppo")
 
 
-def check(out: Path, python: str) -> dict:
+def check(out: Path, python: str, start_ray: bool = True) -> dict:
     """Unpack the tarball into a clean directory and import its packages with ``python`` (cp312, nothing else on its
-    path but its own site-packages); start Ray and an actor with a runtime env. Torch-dependent imports are tried
-    and reported, not required (torch is the GPU machine's)."""
+    path but its own site-packages); with ``start_ray``, start Ray and an actor with a runtime env. Torch-dependent
+    imports are tried and reported, not required (torch is the GPU machine's)."""
     with tempfile.TemporaryDirectory(prefix="gpu_bundle_check_") as clean:
         with tarfile.open(out / TARBALL) as archive:
             archive.extractall(clean, filter="data")
@@ -315,11 +315,14 @@ def check(out: Path, python: str) -> dict:
             run = subprocess.run([python, "-c", IMPORT_CHECK, ",".join(names)], env=env, capture_output=True,
                                  text=True, timeout=600)
             results[group] = json.loads(run.stdout) if run.returncode == 0 else {"error": run.stderr[-2000:]}
-        ray_run = subprocess.run([python, "-c", RAY_CHECK], env=env, capture_output=True, text=True, timeout=600)
-        results["ray_actor"] = (ray_run.stdout.strip().splitlines() or ["-"])[-1] if ray_run.returncode == 0 \
-            else f"FAILED: {ray_run.stderr[-2000:]}"
-    (out / "check.json").write_text(json.dumps(results, indent=2) + "\n")
+        results["ray_actor"] = _ray_check(python, env) if start_ray else "skipped"
+    (out / ("check.json" if start_ray else "check_imports.json")).write_text(json.dumps(results, indent=2) + "\n")
     return results
+
+
+def _ray_check(python: str, env: dict[str, str]) -> str:
+    run = subprocess.run([python, "-c", RAY_CHECK], env=env, capture_output=True, text=True, timeout=600)
+    return (run.stdout.strip().splitlines() or ["-"])[-1] if run.returncode == 0 else f"FAILED: {run.stderr[-2000:]}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,15 +330,18 @@ def main(argv: list[str] | None = None) -> int:
         "\n")[0])
     parser.add_argument("command", choices=["build", "check"])
     parser.add_argument("--out", type=Path, default=Path("build/gpu_bundle"), help="bundle directory")
-    parser.add_argument("--python", default=f"python{PYTHON_VERSION}", help="a cp312 interpreter for 'check'")
+    parser.add_argument("--python", default=f"python{PYTHON_VERSION}",
+                        help="for 'check': a cp312 interpreter with the GPU machine's packages but torch")
+    parser.add_argument("--no-ray", action="store_true", help="for 'check': imports only, no Ray cluster")
     args = parser.parse_args(argv)
     if args.command == "build":
         print(json.dumps(build(args.out), indent=2))
         return 0
-    results = check(args.out, args.python)
+    results = check(args.out, args.python, start_ray=not args.no_ray)
     print(json.dumps(results, indent=2))
     failed = [name for name, verdict in results["imports"].items() if not verdict.startswith("ok")]
-    return 1 if failed or not results["ray_actor"].startswith("ray actor") else 0
+    ray_ok = args.no_ray or results["ray_actor"].startswith("ray actor")
+    return 1 if failed or not ray_ok else 0
 
 
 if __name__ == "__main__":
