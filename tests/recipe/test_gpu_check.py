@@ -102,6 +102,8 @@ def test_gpu_check_trains_through_the_hf_rollout_with_sdpa_and_the_fsdp_engines(
         assert config["critic.model.override_config.attn_implementation"] == "sdpa"
         assert config["actor_rollout_ref.model.use_remove_padding"] is False
         assert config["actor_rollout_ref.actor.strategy"] == config["critic.strategy"] == "fsdp"
+        assert config["actor_rollout_ref.actor.fsdp_config.use_torch_compile"] is False
+        assert config["critic.fsdp.use_torch_compile"] is False
         assert config["trainer.n_gpus_per_node"] * config["trainer.nnodes"] == 1
     assert printed_launches["asyppo"]["asyppo.enable"] is True and printed_launches["ppo"]["asyppo.enable"] is False
 

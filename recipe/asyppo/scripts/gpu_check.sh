@@ -3,8 +3,8 @@
 # hydra, TransferQueue, ...; python -m recipe.asyppo.scripts.gpu_bundle build), build Qwen3-shaped random models there,
 # train STEPS AsyPPO steps (saving a checkpoint at the last), STEPS symmetric-PPO steps, then resume the AsyPPO run from
 # its checkpoint for one more step, all through python -m recipe.asyppo.main_asyppo (launch scripts run_qwen3_4b_*.sh)
-# with FSDP, bf16 compute, sdpa attention, the float32 value head and the hf rollout on the GPU; write the summary
-# SUMMARY_DIR/gpu_run.json (recipe.asyppo.scripts.smoke_report: measured figures beside the cost model's).
+# with FSDP, bf16 compute, sdpa attention, the float32 value head, the hf rollout on the GPU and no torch.compile;
+# write the summary SUMMARY_DIR/gpu_run.json (recipe.asyppo.scripts.smoke_report: measured beside the cost model's).
 #
 #   bash recipe/asyppo/scripts/gpu_check.sh
 #   # on the device machine: WORK_DIR=/tmp/gpu_check SUMMARY_DIR=$OUT bash recipe/asyppo/scripts/gpu_check.sh
@@ -73,7 +73,9 @@ CPU_KEYS_DROPPED+='(total_training_steps|save_freq|resume_mode|default_local_dir
 CPU_KEYS_DROPPED+='project_name|experiment_name)'
 launch_args() {
   local run_dir="$1" steps="$2"
-  echo "actor_rollout_ref.rollout.name=hf"
+  # the hf rollout; no torch.compile of verl's entropy/log-prob kernels (minutes of compiling in three launches)
+  printf '%s\n' "actor_rollout_ref.rollout.name=hf" "actor_rollout_ref.actor.fsdp_config.use_torch_compile=false" \
+    "critic.fsdp.use_torch_compile=false"
   if [[ "${GPU_CHECK_MODE}" == cpu ]]; then
     python3 -m recipe.asyppo.cpu.overrides --out "${run_dir}" --steps "${steps}" --actor "${ACTOR_MODEL}" \
       --critic "${CRITIC_MODEL}" --train "${TRAIN_FILES}" --val "${VAL_FILES}" --train-batch-size "${PROMPTS}" \
