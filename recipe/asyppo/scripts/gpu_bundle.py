@@ -244,6 +244,7 @@ def build(out: Path) -> dict:
         SystemExit: an unmet requirement, or a tarball over :data:`MAX_BUNDLE_MIB`.
     """
     wheels, target = out / "wheels", out / "target"
+    shutil.rmtree(wheels, ignore_errors=True)  # only this build's wheels get installed
     download(wheels)
     install(wheels, target)
     dists = installed(target)
