@@ -173,6 +173,9 @@ def test_the_tiny_cpu_demo_trains_the_same_step_with_hf_and_hf_cpu(tmp_path, tin
         launch(ASYPPO, tmp_path / name, tiny_models, data, 1, "trainer.test_freq=-1", "asyppo.num_critics=2",
                f"actor_rollout_ref.rollout.name={name}", sizes=sizes).wait_ok()
         runs[name] = read_metrics(tmp_path / name)[1]
-    compared = ("response_length/mean", "response_length/max", "critic/score/mean", "rollout_corr/rollout_log_ppl",
-                "actor/grad_norm", "asyppo/critic_0/vf_loss", "asyppo/critic_1/vf_loss")
-    assert {key: runs["hf"][key] for key in compared} == {key: runs["hf_cpu"][key] for key in compared}
+    # Both sample the same set of responses to each prompt; which copy of a prompt gets which may follow request
+    # arrival, which permutes rows (and so each critic's shard): compared are the metrics a permutation leaves alone.
+    same = ("response_length/mean", "response_length/max", "critic/score/mean", "rollout_corr/rollout_log_ppl")
+    assert {key: runs["hf"][key] for key in same} == {key: runs["hf_cpu"][key] for key in same}
+    for key in ("actor/grad_norm", "critic/advantages/mean", "asyppo/std/mean"):  # sums in another row order
+        assert runs["hf"][key] == pytest.approx(runs["hf_cpu"][key], rel=1e-5, abs=1e-7), key
