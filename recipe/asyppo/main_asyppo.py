@@ -22,6 +22,7 @@ import os
 import hydra
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from recipe.asyppo import hf_rollout
 from recipe.asyppo.config import AsyPPOConfig, check_against_trainer
 from recipe.asyppo.history import prepare_metrics_history
 
@@ -34,6 +35,7 @@ BUDGET_KEY = "budget.wall_clock_s"
 ATTENTION_PLUGIN = "recipe.asyppo.attention_plugin"
 REWARD_MODULE = "rewards.verl_reward"
 EXTERNAL_MODULES_ENV = "VERL_USE_EXTERNAL_MODULES"
+ROLLOUT_NAME_KEY = "actor_rollout_ref.rollout.name"
 
 
 def reward_function_path() -> str:
@@ -81,7 +83,8 @@ def prepare_config(config: DictConfig) -> AsyPPOConfig:
 
     Every Ray process also imports :mod:`recipe.asyppo.attention_plugin`, so that critics load with the configured
     attention implementation (``critic.model.override_config.attn_implementation``; verl's own loader hard-codes
-    flash-attention 2) and compute their value head in float32.
+    flash-attention 2) and compute their value head in float32; with ``actor_rollout_ref.rollout.name=hf`` (or
+    ``hf_cpu``) it also imports :mod:`recipe.asyppo.hf_rollout_plugin`, which registers that rollout.
 
     Raises:
         AsyPPOConfigError: a bad ``asyppo.*`` value or one that conflicts with the verl settings.
@@ -101,6 +104,8 @@ def prepare_config(config: DictConfig) -> AsyPPOConfig:
         add_external_module(config, TRAINER_MODULE)
         importlib.import_module(TRAINER_MODULE)
     add_external_module(config, ATTENTION_PLUGIN)
+    if OmegaConf.select(config, ROLLOUT_NAME_KEY) in hf_rollout.ROLLOUT_NAMES:
+        add_external_module(config, hf_rollout.PLUGIN_MODULE)
     if OmegaConf.select(config, BUDGET_KEY) is not None:
         _select_budget_trainer(config, asyppo)
     return asyppo

@@ -1,7 +1,8 @@
 """Per-step AsyPPO metrics as pure functions returning ``{name: float}`` for verl's logger.
 
 Names (all under ``asyppo/``): ``critic_{i}/vf_loss``, ``critic_{i}/explained_var``, ``critic_{i}/value_mean`` ...
-for each critic; ``ensemble/explained_var`` and ``ensemble/value_mean``; ``std/mean`` and ``std/p10|p50|p90``;
+for each critic; ``ensemble/explained_var`` and ``ensemble/value_mean``; ``std/mean``, ``std/p10|p50|p90`` and
+``std/tie_fraction`` (share of tokens whose std equals another token's: ties the masks must break by seed);
 ``adv_mask/fraction``, ``entropy_filter/fraction`` and their ``degenerate`` flags (1.0 on a step whose std values
 were all equal, so nothing was selected; summed over steps they count degenerate steps); ``entropy/kept_mean`` and
 ``entropy/filtered_mean``. Statistics run over ``valid``: (B, T) bool, the response tokens of real samples.
@@ -65,12 +66,20 @@ def ensemble_metrics(values: Tensor, returns: Tensor, valid: Tensor) -> dict[str
 
 
 def std_metrics(std: Tensor, valid: Tensor) -> dict[str, float]:
-    """Mean and 10th/50th/90th percentiles (linear interpolation) of the critic std ``std`` (B, T)."""
-    selected = std[valid].double()
+    """Mean, 10th/50th/90th percentiles (linear interpolation) and tie fraction of the critic std ``std`` (B, T).
+
+    The tie fraction is the share of valid tokens whose std value (exactly, in its own dtype) is also another valid
+    token's: bf16 values give many, float32 value heads almost none.
+    """
+    selected = std[valid]
+    names = ("mean", *(f"p{p}" for p in STD_PERCENTILES), "tie_fraction")
     if selected.numel() == 0:
-        return {f"{PREFIX}/std/{name}": float("nan") for name in ("mean", *(f"p{p}" for p in STD_PERCENTILES))}
+        return {f"{PREFIX}/std/{name}": float("nan") for name in names}
+    counts = torch.unique(selected, return_counts=True)[1]
+    selected = selected.double()
     quantiles = torch.quantile(selected, torch.tensor([p / 100 for p in STD_PERCENTILES], dtype=torch.float64))
-    metrics = {f"{PREFIX}/std/mean": float(selected.mean())}
+    metrics = {f"{PREFIX}/std/mean": float(selected.mean()),
+               f"{PREFIX}/std/tie_fraction": float(counts[counts > 1].sum()) / selected.numel()}
     metrics.update({f"{PREFIX}/std/p{p}": float(q) for p, q in zip(STD_PERCENTILES, quantiles, strict=True)})
     return metrics
 

@@ -11,7 +11,7 @@
 #   NUM_CRITICS  mini-critics for ENTRY=asyppo                        (default: 2)
 #
 # Every CPU setting comes from recipe/asyppo/cpu/overrides.py (python -m recipe.asyppo.cpu.overrides); extra
-# arguments are appended as hydra overrides and win. Development/demo only: the hf_cpu rollout is slow by design.
+# arguments are appended as hydra overrides and win. Development/demo only: the hf rollout is slow by design.
 set -euo pipefail
 
 WORK_DIR="$(mkdir -p "${WORK_DIR:-runs/tiny_cpu}" && cd "${WORK_DIR:-runs/tiny_cpu}" && pwd)"

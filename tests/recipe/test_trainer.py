@@ -67,7 +67,13 @@ def test_std_percentiles_interpolate_over_valid_tokens_only():
     valid = torch.tensor([[True, True, True, True, True, False]])
     metrics = std_metrics(std, valid)
     assert metrics == pytest.approx({"asyppo/std/mean": 2.0, "asyppo/std/p10": 0.4, "asyppo/std/p50": 2.0,
-                                     "asyppo/std/p90": 3.6})
+                                     "asyppo/std/p90": 3.6, "asyppo/std/tie_fraction": 0.0})
+
+
+def test_std_tie_fraction_counts_valid_tokens_sharing_their_std_with_another():
+    std = torch.tensor([[0.5, 0.5, 1.0, 2.0, 2.0, 2.0, 7.0, 7.0]])
+    valid = torch.tensor([[True, True, True, True, True, True, True, False]])  # 7.0 is tied only with padding
+    assert std_metrics(std, valid)["asyppo/std/tie_fraction"] == pytest.approx(5 / 7)
 
 
 def test_mask_metrics_report_the_selected_fraction_and_the_degenerate_flag():

@@ -2,7 +2,8 @@
 
 - :mod:`recipe.asyppo.cpu.platform`: the ``cpu`` verl platform (device cpu, gloo, Ray resource CPU).
 - :mod:`recipe.asyppo.cpu.hf_generation`: token-in/token-out sampling with log-probs from a HF causal LM.
-- :mod:`recipe.asyppo.cpu.rollout`: ``hf_cpu``, the rollout server, replica and adapter for verl's agent loop.
+- :mod:`recipe.asyppo.cpu.rollout`: the ``hf`` rollout (alias ``hf_cpu``): server, replica and adapter for verl's
+  agent loop, on CPU or CUDA (:mod:`recipe.asyppo.hf_rollout` names and registers it).
 - :mod:`recipe.asyppo.cpu.patches`: the two unavoidable patches of verl, applied only on the CPU platform.
 - :mod:`recipe.asyppo.cpu.plugin`: what ``VERL_USE_EXTERNAL_MODULES=recipe.asyppo.cpu.plugin`` imports in every
   process; registers everything and, with ``VERL_PLATFORM=cpu``, activates it.
@@ -20,7 +21,7 @@ What stops stock verl 0.9.1 on a CPU-only machine, and where each is handled:
 6. FSDP1 needs a GPU for ``sync_module_states``: the overrides use ``fsdp2`` for actor, reference and critic.
 7. The value-model loader hard-codes flash-attention 2: ``patches.apply_verl_cpu_patches`` (sdpa).
 8. Remove-padding needs flash-attn: the overrides turn it off.
-9. No CPU rollout server: ``hf_cpu`` (``rollout``), registered in both rollout registries by ``plugin``.
+9. No CPU rollout server: ``hf`` (``rollout``), registered in both rollout registries by ``plugin``.
 10. Rollout tensor-parallel size 2 by default gives zero replicas on one worker: the overrides set it to 1.
 11. With 2 Ray CPUs the TransferQueue storage actors cannot be scheduled (hang): the overrides declare 16 logical
     CPUs, one storage unit, one agent-loop worker and one reward worker.

@@ -1,9 +1,11 @@
-"""Token-in, token-out sampling from a HuggingFace causal LM on CPU, with per-token log-probs and weight reloads.
+"""Token-in, token-out sampling from a HuggingFace causal LM on CPU or one CUDA device, with per-token log-probs and
+weight reloads.
 
-The engine behind the ``hf_cpu`` rollout server (:mod:`recipe.asyppo.cpu.rollout`); it has no verl or Ray
-dependency so it can be tested directly. Requests are generated together, one batched forward per token with a KV cache
-(:meth:`HFGenerator.generate_batch`): fine for tiny and small models (SmolLM2-135M on 2 cores), far too slow for large
-ones.
+The engine behind the ``hf`` rollout server (:mod:`recipe.asyppo.cpu.rollout`); it has no verl or Ray dependency so it
+can be tested directly. Requests are generated together, one batched forward per token with a KV cache
+(:meth:`HFGenerator.generate_batch`): fine for small models (SmolLM2-135M on 2 CPU cores, sub-billion models on a GPU),
+far slower than vLLM for large ones. Everything (model, inputs, logits, sampling generators) lives on one device, so
+the CPU path is the same code with ``device="cpu"``.
 
 Log-probs follow vLLM's ``processed_logprobs``: the log-softmax of the logits after temperature scaling and
 top-k/top-p filtering, evaluated at the sampled token. With ``top_k=-1, top_p=1`` this equals what verl's trainer
@@ -72,7 +74,7 @@ class SamplingSpec:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(params) - known)
         if unknown:
-            raise ValueError(f"hf_cpu rollout does not support sampling_params {unknown}; supported: {sorted(known)}")
+            raise ValueError(f"hf rollout does not support sampling_params {unknown}; supported: {sorted(known)}")
         if params.get("stop") is None or isinstance(params["stop"], str):
             params["stop"] = () if params.get("stop") is None else (params["stop"],)
         params["stop"] = tuple(params["stop"])
@@ -97,13 +99,22 @@ class Generation:
 
 
 class HFGenerator:
-    """A causal LM loaded from a HF directory, sampling with explicit torch generators."""
+    """A causal LM loaded from a HF directory onto ``device``, sampling with explicit torch generators.
 
-    def __init__(self, model_path: str, dtype: torch.dtype = torch.float32, attn_implementation: str = "sdpa"):
+    Args:
+        model_path: HF model directory (weights and tokenizer).
+        dtype: parameter dtype of the rollout model.
+        attn_implementation: transformers attention implementation (``sdpa`` needs no extra package).
+        device: torch device of the model and of every tensor and generator of a request (``"cpu"``, ``"cuda"``).
+    """
+
+    def __init__(self, model_path: str, dtype: torch.dtype = torch.float32, attn_implementation: str = "sdpa",
+                 device: str | torch.device = "cpu"):
+        self.device = torch.device(device)
         self.tokenizer = AutoTokenizer.from_pretrained(model_path)
         self.model = AutoModelForCausalLM.from_pretrained(
             model_path, dtype=dtype, attn_implementation=attn_implementation
-        ).eval()
+        ).to(self.device).eval()
         eos = self.model.generation_config.eos_token_id
         eos = [] if eos is None else ([eos] if isinstance(eos, int) else list(eos))
         if self.tokenizer.eos_token_id is not None:
@@ -111,6 +122,10 @@ class HFGenerator:
         self.eos_token_ids = frozenset(eos)
         pad = self.tokenizer.pad_token_id
         self.pad_token_id = pad if pad is not None else (min(self.eos_token_ids) if self.eos_token_ids else 0)
+
+    def new_rng(self, seed: int) -> torch.Generator:
+        """A sampling generator on this generator's device, seeded with ``seed``."""
+        return torch.Generator(device=self.device).manual_seed(seed)
 
     def generate(self, prompt_ids: list[int], spec: SamplingSpec, generator: torch.Generator) -> Generation:
         """Sample up to ``spec.max_tokens`` tokens after ``prompt_ids`` (a non-empty list of token ids)."""
@@ -136,8 +151,9 @@ class HFGenerator:
         if any(not prompt for prompt in prompts):
             raise ValueError("prompt_ids is empty")
         width = max(len(prompt) for prompt in prompts)
-        input_ids = torch.tensor([[self.pad_token_id] * (width - len(p)) + list(p) for p in prompts])
-        attention_mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+        input_ids = torch.tensor([[self.pad_token_id] * (width - len(p)) + list(p) for p in prompts],
+                                 device=self.device)
+        attention_mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=self.device)
         positions = (attention_mask.cumsum(-1) - 1).clamp(min=0)
         # logits of the last position only: all prompt positions would cost batch x prompt x vocab floats
         output = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=positions,
@@ -148,12 +164,13 @@ class HFGenerator:
             logits = output.logits[:, -1].float()
             next_tokens = [row.step(logits[index], self.tokenizer) if row.active else self.pad_token_id
                            for index, row in enumerate(rows)]
-            active = torch.tensor([row.active for row in rows])
+            active = torch.tensor([row.active for row in rows], device=self.device)
             if not active.any():
                 break
             attention_mask = torch.cat([attention_mask, active[:, None].long()], dim=1)
             positions = positions[:, -1:] + 1
-            output = self.model(input_ids=torch.tensor(next_tokens)[:, None], attention_mask=attention_mask,
+            output = self.model(input_ids=torch.tensor(next_tokens, device=self.device)[:, None],
+                                attention_mask=attention_mask,
                                 position_ids=positions, past_key_values=output.past_key_values, use_cache=True)
         return [row.result() for row in rows]
 
@@ -176,7 +193,7 @@ class HFGenerator:
             if tuple(tensor.shape) != tuple(state[name].shape):
                 expected = tuple(state[name].shape)
                 raise ValueError(f"weight '{name}' has shape {tuple(tensor.shape)}, expected {expected}")
-            state[name].copy_(tensor.detach().to(device="cpu", dtype=state[name].dtype))
+            state[name].copy_(tensor.detach().to(device=self.device, dtype=state[name].dtype))
             loaded += 1
         return loaded
 
@@ -233,7 +250,7 @@ def _sample(logits: torch.Tensor, spec: SamplingSpec, generator: torch.Generator
 
 def _apply_repetition_penalty(logits: torch.Tensor, seen: list[int], penalty: float) -> torch.Tensor:
     """Divide positive and multiply negative logits of already-seen tokens by ``penalty`` (CTRL/HF/vLLM rule)."""
-    index = torch.tensor(sorted(set(seen)))
+    index = torch.tensor(sorted(set(seen)), device=logits.device)
     values = logits[index]
     logits = logits.clone()
     logits[index] = torch.where(values > 0, values / penalty, values * penalty)

@@ -18,7 +18,7 @@ Why each group is there (verl 0.9.1, 2-core machine):
 - engines: ``fsdp2`` for actor, reference and critic (FSDP1 needs a GPU for ``sync_module_states``), ``sdpa``
   attention (no flash-attn), no remove-padding (needs flash-attn's varlen kernels), no gradient checkpointing, fp32
   mixed precision, no torch.compile.
-- rollout: ``hf_cpu`` with tensor parallel size 1, fp32.
+- rollout: ``hf`` with tensor parallel size 1, fp32.
 - size: tiny batches and lengths, ``total_training_steps=steps``, validation after the last step.
 """
 
@@ -27,6 +27,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from pathlib import Path
+
+from recipe.asyppo.hf_rollout import ROLLOUT_NAME as HF_ROLLOUT
 
 PLUGIN_MODULE = "recipe.asyppo.cpu.plugin"
 REWARD_FUNCTION = Path(__file__).resolve().parents[3] / "rewards" / "verl_reward.py"
@@ -68,7 +70,7 @@ def cpu_overrides(
     extra_env: Mapping[str, str] | None = None,
     threads: int = 1,
 ) -> list[str]:
-    """Hydra overrides (``key=value`` strings) for a tiny GAE-PPO run on CPU with the ``hf_cpu`` rollout.
+    """Hydra overrides (``key=value`` strings) for a tiny GAE-PPO run on CPU with the ``hf`` rollout.
 
     Args:
         actor_path, critic_path: HF model directories (e.g. from ``python -m recipe.asyppo.tiny_models``).
@@ -131,7 +133,7 @@ def cpu_overrides(
         f"actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu={micro}",
         f"critic.ppo_micro_batch_size_per_gpu={micro}",
         # rollout
-        "actor_rollout_ref.rollout.name=hf_cpu",
+        f"actor_rollout_ref.rollout.name={HF_ROLLOUT}",
         f"actor_rollout_ref.rollout.n={rollout_n}",
         "actor_rollout_ref.rollout.tensor_model_parallel_size=1",
         "actor_rollout_ref.rollout.dtype=float32",

@@ -7,18 +7,15 @@ reaches all processes of a run.
 
 Importing always registers the ``cpu`` platform class (inert: auto-detection never selects it). Only when
 ``VERL_PLATFORM=cpu`` does it also :func:`activate`: register verl's FSDP engines for the ``cpu`` device, register the
-``hf_cpu`` rollout, and apply :func:`recipe.asyppo.cpu.patches.apply_verl_cpu_patches`.
+``hf`` rollout (alias ``hf_cpu``; :mod:`recipe.asyppo.hf_rollout`), and apply
+:func:`recipe.asyppo.cpu.patches.apply_verl_cpu_patches`.
 """
 
 from __future__ import annotations
 
 from recipe.asyppo.cpu.platform import PLATFORM_NAME, PlatformCPU, is_cpu_platform_requested
 
-__all__ = [
-    "PLATFORM_NAME", "ROLLOUT_NAME", "PlatformCPU", "activate", "register_cpu_engines", "register_hf_cpu_rollout",
-]
-
-ROLLOUT_NAME = "hf_cpu"
+__all__ = ["PLATFORM_NAME", "PlatformCPU", "activate", "register_cpu_engines"]
 
 
 def register_cpu_engines() -> None:
@@ -32,27 +29,13 @@ def register_cpu_engines() -> None:
             EngineRegistry.register(model_type=model_type, backend=backends, device=PLATFORM_NAME)(engine_cls)
 
 
-def register_hf_cpu_rollout() -> None:
-    """Register ``hf_cpu`` in verl's rollout registry and ``RolloutReplicaRegistry`` by name; idempotent."""
-    from verl.workers.rollout.base import _ROLLOUT_REGISTRY
-    from verl.workers.rollout.replica import RolloutReplicaRegistry
-
-    _ROLLOUT_REGISTRY[(ROLLOUT_NAME, "async")] = "recipe.asyppo.cpu.rollout.HFServerAdapter"
-    RolloutReplicaRegistry.register(ROLLOUT_NAME, _load_hf_cpu_replica)
-
-
-def _load_hf_cpu_replica() -> type:
-    from recipe.asyppo.cpu.rollout import HFRolloutReplica
-
-    return HFRolloutReplica
-
-
 def activate() -> None:
-    """Make this process CPU-ready for verl: engines, the ``hf_cpu`` rollout, and the documented patches."""
+    """Make this process CPU-ready for verl: engines, the ``hf`` rollout, and the documented patches."""
     from recipe.asyppo.cpu.patches import apply_verl_cpu_patches
+    from recipe.asyppo.hf_rollout import register_hf_rollout
 
     register_cpu_engines()
-    register_hf_cpu_rollout()
+    register_hf_rollout()
     apply_verl_cpu_patches()
 
 

@@ -28,8 +28,7 @@
 # GPU without verl.
 set -euo pipefail
 
-SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "${SCRIPTS_DIR}/../../.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/gpu_runs.sh"
 WORK_DIR="$(mkdir -p "${WORK_DIR:-gpu_smoke_run}" && cd "${WORK_DIR:-gpu_smoke_run}" && pwd)"
 STEPS="${STEPS:-3}"
 ACTOR_SHAPE="${ACTOR_SHAPE:-2048 16 16 8 6144}"
@@ -39,8 +38,6 @@ GROUP="${GROUP:-4}"
 PROMPT_LEN="${PROMPT_LEN:-256}"
 RESPONSE_LEN="${RESPONSE_LEN:-1024}"
 EVAL_LIMIT="${EVAL_LIMIT:-8}"
-ACTOR_TOKENS=$(( 2 * (PROMPT_LEN + RESPONSE_LEN) ))
-CRITIC_TOKENS=$(( 2 * ACTOR_TOKENS ))
 export ROLLOUT_GPU_MEMORY_UTILIZATION="${ROLLOUT_GPU_MEMORY_UTILIZATION:-0.3}"
 if [[ -z "${ATTN_IMPLEMENTATION:-}" ]]; then
   if python3 -c "import flash_attn" 2>/dev/null; then ATTN_IMPLEMENTATION=flash_attention_2; else ATTN_IMPLEMENTATION=sdpa; fi
@@ -54,42 +51,15 @@ case "${SMOKE_MODE}" in
   print-overrides) ;;
   *) echo "gpu_smoke.sh: SMOKE_MODE must be run or print-overrides, got '${SMOKE_MODE}'" >&2; exit 2 ;;
 esac
-cd "${REPO_ROOT}"
+cd "${GPU_REPO_ROOT}"
 
-if [[ ! -f "${WORK_DIR}/models/actor/config.json" ]]; then
-  python3 - "${WORK_DIR}/models" ${ACTOR_SHAPE} ${CRITIC_SHAPE} <<'EOF'
-import sys
-from pathlib import Path
+gpu_prepare "${WORK_DIR}/models" "${WORK_DIR}/data" "${ACTOR_SHAPE}" "${CRITIC_SHAPE}"
+gpu_export_settings "${WORK_DIR}/models" "${WORK_DIR}/data"
+export PROJECT_NAME=gpu_smoke EXPERIMENT_NAME=smoke
 
-from recipe.asyppo.tiny_models import build_model, build_tokenizer
-
-out = Path(sys.argv[1])
-actor, critic = [int(x) for x in sys.argv[2:7]], [int(x) for x in sys.argv[7:12]]
-tokenizer = build_tokenizer(out / "tokenizer")
-for name, (hidden, layers, heads, kv_heads, intermediate), seed in (("actor", actor, 0), ("critic", critic, 1)):
-    build_model(out / name, tokenizer, hidden_size=hidden, num_layers=layers, num_heads=heads, num_kv_heads=kv_heads,
-                intermediate_size=intermediate, arch="qwen3", seed=seed)
-print(f"built {out}/actor and {out}/critic")
-EOF
-fi
-[[ -f "${WORK_DIR}/data/train.parquet" ]] || python3 -m recipe.asyppo.tiny_data "${WORK_DIR}/data"
-
-# Settings shared by both runs (common.sh variables); everything else is the paper scripts' settings.
-export ACTOR_MODEL="${WORK_DIR}/models/actor" CRITIC_MODEL="${WORK_DIR}/models/critic"
-export TRAIN_FILES="${WORK_DIR}/data/train.parquet" VAL_FILES="${WORK_DIR}/data/val.parquet"
-export GPUS_PER_NODE=1 NNODES=1 ROLLOUT_TP=1 RAY_ADDRESS=""
-export TRAIN_BATCH_SIZE="${PROMPTS}" PPO_MINI_BATCH_SIZE=$(( PROMPTS / 2 )) GROUP_SIZE="${GROUP}"
-export MAX_PROMPT_LENGTH="${PROMPT_LEN}" MAX_RESPONSE_LENGTH="${RESPONSE_LEN}"
-export ACTOR_TOKENS_PER_GPU="${ACTOR_TOKENS}" CRITIC_TOKENS_PER_GPU="${CRITIC_TOKENS}"
-export TOTAL_EPOCHS=1000 TEST_FREQ=-1 SAVE_FREQ=-1
-export LOGGER="[console,file]" PROJECT_NAME=gpu_smoke
-
-run_args() {  # the hydra overrides both runs add to the launch scripts' own
-  local run_dir="$1"
-  printf '%s\n' "trainer.total_training_steps=${STEPS}" "trainer.val_before_train=false" "trainer.resume_mode=disable" \
-    "trainer.default_local_dir=${run_dir}/checkpoints" \
-    "actor_rollout_ref.rollout.enforce_eager=true" \
-    "+ray_kwargs.ray_init.runtime_env.env_vars.VERL_FILE_LOGGER_PATH='${run_dir}/metrics.jsonl'" \
+run_args() {  # the hydra overrides both runs add to the launch scripts' own: gpu_run_args and vLLM without compiling
+  gpu_run_args "$1" "${STEPS}"
+  printf '%s\n' "actor_rollout_ref.rollout.enforce_eager=true" \
     "+ray_kwargs.ray_init.runtime_env.env_vars.VLLM_DISABLE_COMPILE_CACHE='1'"
 }
 
@@ -98,23 +68,12 @@ for algorithm in asyppo ppo; do
   rm -rf "${run_dir}" && mkdir -p "${run_dir}"
   mapfile -t extra < <(run_args "${run_dir}")
   if [[ "${SMOKE_MODE}" == print-overrides ]]; then
-    EXPERIMENT_NAME="smoke_${algorithm}" bash "${SCRIPTS_DIR}/run_qwen3_4b_${algorithm}.sh" --print-overrides \
+    EXPERIMENT_NAME="smoke_${algorithm}" bash "${GPU_SCRIPTS_DIR}/run_qwen3_4b_${algorithm}.sh" --print-overrides \
       "${extra[@]}" > "${run_dir}/overrides.txt"
     continue
   fi
-  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 250 > "${run_dir}/gpu_memory_mib.txt" &
-  sampler=$!
   echo "=== ${algorithm}: ${STEPS} steps, log ${run_dir}/train.log"
-  status=0
-  EXPERIMENT_NAME="smoke_${algorithm}" VERL_FILE_LOGGER_PATH="${run_dir}/metrics.jsonl" \
-    bash "${SCRIPTS_DIR}/run_qwen3_4b_${algorithm}.sh" "${extra[@]}" > "${run_dir}/train.log" 2>&1 || status=$?
-  kill "${sampler}" 2>/dev/null || true
-  wait "${sampler}" 2>/dev/null || true
-  if [[ "${status}" -ne 0 ]]; then
-    echo "${algorithm} run failed (exit ${status}); last lines of ${run_dir}/train.log:" >&2
-    tail -n 40 "${run_dir}/train.log" >&2
-    exit "${status}"
-  fi
+  gpu_launch "${algorithm}" "${run_dir}" "${run_dir}/train.log" 0 "${extra[@]}" || exit $?
 done
 [[ "${SMOKE_MODE}" == print-overrides ]] && { echo "overrides written under ${WORK_DIR}/{asyppo,ppo}/"; exit 0; }
 
@@ -131,5 +90,5 @@ fi
 gpu_memory_gib=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits | head -n 1 | awk '{print $1 / 1024}')
 python3 -m recipe.asyppo.scripts.smoke_report --asyppo "${WORK_DIR}/asyppo" --ppo "${WORK_DIR}/ppo" \
   --actor "${ACTOR_MODEL}" --critics 2x "${CRITIC_MODEL}" --prompts "${PROMPTS}" --group-size "${GROUP}" \
-  --tokens-per-gpu "${ACTOR_TOKENS}" "${CRITIC_TOKENS}" --gpu-memory-gib "${gpu_memory_gib}" \
+  --tokens-per-gpu "${ACTOR_TOKENS_PER_GPU}" "${CRITIC_TOKENS_PER_GPU}" --gpu-memory-gib "${gpu_memory_gib}" \
   --rollout-memory-fraction "${ROLLOUT_GPU_MEMORY_UTILIZATION}" "${eval_args[@]}" | tee "${WORK_DIR}/report.md"

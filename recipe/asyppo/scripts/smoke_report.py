@@ -13,6 +13,12 @@ GiB), and the largest device memory ``nvidia-smi`` saw (includes the vLLM server
 cost model's peak training memory for the same models and the run's mean prompt/response lengths and, with the card
 size, its rollout-phase estimate (training states + vLLM's share + CUDA contexts), to hold against the device peak.
 ``--eval`` adds the timing of the smoke test's vLLM evaluation (``smoke_eval``'s ``timing.json``).
+
+``--json FILE`` also writes the summary as JSON (:func:`summary_json`, what ``gpu_check.sh`` commits as
+``recipe/asyppo/results/gpu_run.json``): per run the measured step time, peaks, median phase times and per-step sigma
+tie and mask fractions, each beside the cost model's prediction (peak memory in GiB; FLOPs per phase, since the cost
+model has no time model: its time prediction is the FLOP ratio), and the AsyPPO/PPO ratios of both. ``--steps N``
+keeps steps 1..N (a resumed launch's later steps are reported under ``resume`` with ``--resumed-from``).
 """
 
 from __future__ import annotations
@@ -21,16 +27,23 @@ import argparse
 import json
 import statistics
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from recipe.asyppo import history
 from recipe.asyppo.cost.__main__ import parse_critics
 from recipe.asyppo.cost.facts import load_facts
-from recipe.asyppo.cost.model import GIB, Card, Setup, StepShape, headroom, memory_per_gpu
+from recipe.asyppo.cost.model import GIB, Card, Setup, StepShape, flops_per_step, headroom, memory_per_gpu
 
 MEMORY_SUFFIX = "max_memory_allocated_gb"
 TOLERANCE = 0.2
+# verl's timing_s/<phase> -> the cost model's FLOPs phase (None: no FLOPs counted for it)
+PHASES: dict[str, str | None] = {
+    "gen": "rollout", "old_log_prob": "actor_old_logprob", "ref": "ref_logprob", "values": "critic_values",
+    "adv": None, "update_critic": "critic_update", "update_actor": "actor_update", "save_checkpoint": None,
+}
+PER_STEP = {"sigma_tie_fraction": "asyppo/std/tie_fraction", "adv_mask_fraction": "asyppo/adv_mask/fraction",
+            "entropy_filter_fraction": "asyppo/entropy_filter/fraction", "sigma_mean": "asyppo/std/mean"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,9 @@ class RunSummary:
         train_peak_gib: largest ``*max_memory_allocated_gb`` logged by any worker.
         device_peak_gib: largest ``nvidia-smi`` sample, or None without samples.
         prompt_len, response_len: mean prompt and response tokens over all steps.
+        phase_s: median ``timing_s/<phase>`` over the timed steps that logged it (``save_checkpoint``: the saving
+            steps), for the phases of :data:`PHASES`.
+        per_step: each :data:`PER_STEP` figure logged, one value per step (AsyPPO runs only).
     """
 
     steps: int
@@ -51,26 +67,29 @@ class RunSummary:
     device_peak_gib: float | None
     prompt_len: float
     response_len: float
+    phase_s: dict[str, float] = field(default_factory=dict)
+    per_step: dict[str, list[float]] = field(default_factory=dict)
 
 
-def read_metrics(path: Path) -> list[dict[str, float]]:
+def read_metrics(path: Path, max_step: int | None = None) -> list[dict[str, float]]:
     """The metrics of the training steps (those with ``timing_s/step``) of a run's verl file-logger file, in step order,
-    over all its launches (:func:`recipe.asyppo.history.read_metrics`).
+    over all its launches (:func:`recipe.asyppo.history.read_metrics`); only steps up to ``max_step`` if given.
 
     Raises:
         ValueError: a line that is not a verl file-logger record; the message names file and line.
     """
-    return [data for data in history.read_metrics(path).values() if "timing_s/step" in data]
+    return [data for step, data in history.read_metrics(path).items()
+            if "timing_s/step" in data and (max_step is None or step <= max_step)]
 
 
-def summarize(run_dir: Path) -> RunSummary:
-    """Summarise ``run_dir/metrics.jsonl`` and ``run_dir/gpu_memory_mib.txt``.
+def summarize(run_dir: Path, max_step: int | None = None) -> RunSummary:
+    """Summarise ``run_dir/metrics.jsonl`` (steps up to ``max_step``) and ``run_dir/gpu_memory_mib.txt``.
 
     Raises:
         ValueError: no training step logged, or no ``*max_memory_allocated_gb`` metric; the message names the file.
     """
     metrics_file = run_dir / "metrics.jsonl"
-    steps = read_metrics(metrics_file)
+    steps = read_metrics(metrics_file, max_step)
     if not steps:
         raise ValueError(f"{metrics_file}: no training step with timing_s/step")
     timed = steps[1:] or steps
@@ -86,6 +105,10 @@ def summarize(run_dir: Path) -> RunSummary:
         device_peak_gib=max(samples) / 1024 if samples else None,
         prompt_len=statistics.fmean(data["prompt_length/mean"] for data in steps),
         response_len=statistics.fmean(data["response_length/mean"] for data in steps),
+        phase_s={phase: statistics.median(data[f"timing_s/{phase}"] for data in timed if f"timing_s/{phase}" in data)
+                 for phase in PHASES if any(f"timing_s/{phase}" in data for data in timed)},
+        per_step={name: [data[key] for data in steps] for name, key in PER_STEP.items()
+                  if all(key in data for data in steps)},
     )
 
 
@@ -135,6 +158,8 @@ def report(asyppo: RunSummary, ppo: RunSummary, predicted: tuple[float, float],
     lines = ["| quantity | AsyPPO | PPO | AsyPPO/PPO |", "|---|---|---|---|"]
     lines += [f"| {' | '.join(row)} |" for row in rows]
     for name, run, guess in (("AsyPPO", asyppo, predicted[0]), ("PPO", ppo, predicted[1])):
+        if not run.train_peak_gib:  # no accelerator: the CPU platform reports no allocator memory
+            continue
         error = guess / run.train_peak_gib - 1.0
         verdict = "within" if abs(error) <= TOLERANCE else "OUTSIDE"
         lines.append(f"\n{name}: cost model vs torch allocator peak {error:+.0%} ({verdict} {TOLERANCE:.0%})")
@@ -143,6 +168,68 @@ def report(asyppo: RunSummary, ppo: RunSummary, predicted: tuple[float, float],
                      f"{eval_timing['samples']} samples of {eval_timing['problems']} problems in "
                      f"{eval_timing['eval_s']:.1f} s")
     return "\n".join(lines)
+
+
+def _significant(value: float) -> float:
+    """``value`` to 4 significant digits."""
+    return float(f"{value:.4g}")
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 4) if a is not None and b else None
+
+
+def run_json(run: RunSummary, setup: Setup, shape: StepShape) -> dict:
+    """One run's measured figures, each beside the cost model's prediction for ``setup`` at ``shape``."""
+    flops = flops_per_step(setup, shape)
+    return {
+        "steps": run.steps,
+        "step_time_s": run.step_time_s,
+        "peak_gpu_mem_gib": run.train_peak_gib,
+        "device_peak_gib": run.device_peak_gib,
+        "predicted_peak_gpu_mem_gib": round(memory_per_gpu(setup, shape)["peak"] / GIB, 3),
+        "predicted_step_tflops": _significant(flops["step"] / 1e12),
+        "mean_prompt_len": run.prompt_len,
+        "mean_response_len": run.response_len,
+        "phases": {phase: {"time_s": seconds, "predicted_tflops": _significant(flops[PHASES[phase]] / 1e12)
+                           if PHASES[phase] else None} for phase, seconds in run.phase_s.items()},
+        **run.per_step,
+    }
+
+
+def summary_json(runs: tuple[RunSummary, RunSummary], setups: tuple[Setup, Setup], shapes: tuple[StepShape, StepShape],
+                 device: str) -> dict:
+    """The AsyPPO and PPO runs (:func:`run_json`) and their ratios, measured and predicted."""
+    asyppo, ppo = (run_json(run, setup, shape) for run, setup, shape in zip(runs, setups, shapes, strict=True))
+    return {
+        "device": device,
+        "runs": {"asyppo": asyppo, "ppo": ppo},
+        "asyppo_over_ppo": {
+            "step_time": {"measured": _ratio(asyppo["step_time_s"], ppo["step_time_s"]),
+                          "cost_model_flops": _ratio(asyppo["predicted_step_tflops"], ppo["predicted_step_tflops"])},
+            "peak_gpu_mem": {"measured": _ratio(asyppo["peak_gpu_mem_gib"], ppo["peak_gpu_mem_gib"]),
+                             "cost_model": _ratio(asyppo["predicted_peak_gpu_mem_gib"],
+                                                  ppo["predicted_peak_gpu_mem_gib"])},
+        },
+    }
+
+
+def resume_json(run_dir: Path, saved_step: int) -> dict:
+    """Whether the last launch of ``run_dir`` resumed from ``global_step_{saved_step}``: the steps that launch logged
+    (only the steps after ``saved_step`` when it resumed; from 1 when it started afresh), the steps after the checkpoint
+    (each with ``training/global_step``) and the step the checkpoint tracker ends at."""
+    tracker = run_dir / "checkpoints" / "latest_checkpointed_iteration.txt"
+    metrics_file = run_dir / "metrics.jsonl"
+    after = {step: data for step, data in history.read_metrics(metrics_file).items() if step > saved_step}
+    return {
+        "saved_step": saved_step,
+        "checkpoint_saved": (run_dir / "checkpoints" / f"global_step_{saved_step}").is_dir(),
+        "steps_of_last_launch": sorted({step for step, _ in history.read_step_records(metrics_file)}),
+        "steps_after_resume": sorted(after),
+        "global_steps_after_resume": [data.get("training/global_step") for _, data in sorted(after.items())],
+        "step_time_s_after_resume": [data.get("timing_s/step") for _, data in sorted(after.items())],
+        "latest_checkpointed_iteration": int(tracker.read_text()) if tracker.is_file() else None,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,9 +246,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gpu-memory-gib", type=float, help="the GPU's memory (adds the rollout-phase estimate)")
     parser.add_argument("--rollout-memory-fraction", type=float, default=0.5, help="vLLM gpu_memory_utilization")
     parser.add_argument("--eval", type=Path, help="smoke_eval output directory (timing.json)")
+    parser.add_argument("--json", type=Path, help="also write the summary as JSON here")
+    parser.add_argument("--device", default="unknown", help="the GPU's name, for the JSON summary")
+    parser.add_argument("--steps", type=int, help="summarise steps 1..N only")
+    parser.add_argument("--resumed-from", type=int, help="the AsyPPO run resumed from this step's checkpoint")
+    parser.add_argument("--extra", type=Path, help="a JSON object merged into the JSON summary (phase times, ...)")
     args = parser.parse_args(argv)
     try:
-        runs = summarize(args.asyppo), summarize(args.ppo)
+        runs = summarize(args.asyppo, args.steps), summarize(args.ppo, args.steps)
         actor = load_facts(args.actor)
         critics = tuple(load_facts(name) for name in parse_critics(args.critics))
     except (ValueError, OSError) as error:
@@ -178,6 +270,14 @@ def main(argv: list[str] | None = None) -> int:
                         for setup, run in zip(setups, runs, strict=True))
     eval_timing = json.loads((args.eval / "timing.json").read_text()) if args.eval else None
     print(report(runs[0], runs[1], predicted, rollout, eval_timing))
+    if args.json:
+        shapes = tuple(run_shape(run, args.prompts, args.group_size, tokens) for run in runs)
+        summary = summary_json(runs, setups, shapes, args.device)
+        if args.resumed_from is not None:
+            summary["resume"] = resume_json(args.asyppo, args.resumed_from)
+        if args.extra:
+            summary.update(json.loads(args.extra.read_text()))
+        args.json.write_text(json.dumps(summary, indent=2) + "\n")
     return 0
 
 
