@@ -11,6 +11,7 @@ from omegaconf import open_dict
 
 from recipe.asyppo import main_asyppo
 from recipe.asyppo.config import AsyPPOConfig, AsyPPOConfigError, check_against_trainer, per_critic_mini_batch_size
+from recipe.asyppo.integration import launch
 
 CONFIG_DIR = os.path.join(os.path.dirname(main_asyppo.__file__), "config")
 
@@ -90,28 +91,28 @@ def test_conflicts_with_the_verl_config_name_the_keys(overrides, message):
 
 
 def test_entry_point_selects_the_asyppo_trainer_and_the_math_reward(monkeypatch):
-    monkeypatch.setenv(main_asyppo.EXTERNAL_MODULES_ENV, "some.plugin")
+    monkeypatch.setenv(launch.EXTERNAL_MODULES_ENV, "some.plugin")
     config = _compose(*SIZES)
     with open_dict(config):
-        config.ray_kwargs.ray_init.runtime_env = {"env_vars": {main_asyppo.EXTERNAL_MODULES_ENV: "some.plugin"}}
-    main_asyppo.prepare_config(config)
+        config.ray_kwargs.ray_init.runtime_env = {"env_vars": {launch.EXTERNAL_MODULES_ENV: "some.plugin"}}
+    launch.prepare(config)
     assert config.trainer.v1.trainer_mode == "asyppo"
     assert config.reward.custom_reward_function.path.endswith(os.path.join("rewards", "verl_reward.py"))
-    expected = f"some.plugin,{main_asyppo.TRAINER_MODULE},{main_asyppo.ATTENTION_PLUGIN}"
-    assert os.environ[main_asyppo.EXTERNAL_MODULES_ENV] == expected
-    assert config.ray_kwargs.ray_init.runtime_env.env_vars[main_asyppo.EXTERNAL_MODULES_ENV] == expected
+    expected = f"some.plugin,{launch.TRAINER_MODULE},{launch.CRITIC_LOADER_PLUGIN}"
+    assert os.environ[launch.EXTERNAL_MODULES_ENV] == expected
+    assert config.ray_kwargs.ray_init.runtime_env.env_vars[launch.EXTERNAL_MODULES_ENV] == expected
 
 
 def test_entry_point_leaves_stock_verl_alone_when_disabled_but_for_the_critic_loader(monkeypatch):
-    monkeypatch.delenv(main_asyppo.EXTERNAL_MODULES_ENV, raising=False)
+    monkeypatch.delenv(launch.EXTERNAL_MODULES_ENV, raising=False)
     config = _compose("asyppo.enable=false", "algorithm.adv_estimator=grpo", "asyppo.num_critics=3")
-    main_asyppo.prepare_config(config)
+    launch.prepare(config)
     assert config.trainer.v1.trainer_mode == "sync"
-    assert os.environ[main_asyppo.EXTERNAL_MODULES_ENV] == main_asyppo.ATTENTION_PLUGIN
+    assert os.environ[launch.EXTERNAL_MODULES_ENV] == launch.CRITIC_LOADER_PLUGIN
     assert config.reward.custom_reward_function.path.endswith("verl_reward.py")
 
 
 def test_entry_point_keeps_an_explicit_reward_path():
     config = _compose("asyppo.enable=false", "reward.custom_reward_function.path=/x/my_reward.py")
-    main_asyppo.prepare_config(config)
+    launch.prepare(config)
     assert config.reward.custom_reward_function.path == "/x/my_reward.py"

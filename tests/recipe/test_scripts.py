@@ -27,7 +27,7 @@ from recipe.asyppo.scripts.build_val_set import build_val_set
 from recipe.asyppo.scripts.check_config import (
     compose,
     composed_and_validated,
-    critic_budget_warnings,
+    critic_token_limit_warnings,
     logger_warnings,
     memory_report,
 )
@@ -381,9 +381,9 @@ def composed_critic(flat: dict[str, object]):
 def test_dry_run_warns_when_the_critic_budget_key_is_one_verl_ignores(model_root):
     overrides = overrides_of("run_qwen3_4b_asyppo.sh", script_env(model_root))
     config = composed_and_validated([*overrides, "critic.ppo_infer_max_token_len_per_gpu=4096"])
-    (warning,) = critic_budget_warnings(config)
+    (warning,) = critic_token_limit_warnings(config)
     assert "critic.ppo_max_token_len_per_gpu=36864 has no effect" in warning
-    assert not critic_budget_warnings(composed_and_validated(overrides))
+    assert not critic_token_limit_warnings(composed_and_validated(overrides))
 
 
 def test_loggers_default_to_console_and_tensorboard_and_add_wandb_with_a_key(model_root):

@@ -17,6 +17,7 @@ from recipe.asyppo.metrics import (
     std_metrics,
 )
 from recipe.asyppo.trainer import mean_over_critics, shard_keys
+from recipe.asyppo.verl_compat.copies import reduce_critic_update_metrics
 
 # verl keys: {uid}_{session_id}_{turn}; two prompts with four responses each
 KEYS = [f"{uid}_{session}_0" for uid in ("p-a", "p-b") for session in range(4)]
@@ -95,3 +96,13 @@ def test_critic_update_metrics_are_renamed_per_critic_and_averaged_under_verl_na
                      "asyppo/critic_0/num_samples": 4.0, "asyppo/critic_0/update_time_s": 0.5}
     assert mean_over_critics([first, second]) == {"critic/vf_loss": 2.0, "critic/grad_norm": 3.0,
                                                   "critic/num_samples": 4.0, "critic/update_time_s": 1.0}
+
+
+def test_critic_mfu_is_logged_under_verls_name_perf_mfu_critic():
+    # verl's _update_critic logs the critic's MFU as perf/mfu/critic, not critic/mfu
+    per_critic = [critic_update_metrics(i, reduce_critic_update_metrics({"metrics": {"mfu": [mfu], "vf_loss": [1.0]}}),
+                                        num_samples=4, seconds=1.0) for i, mfu in enumerate((0.2, 0.4))]
+    assert per_critic[0]["asyppo/critic_0/perf/mfu/critic"] == 0.2
+    averaged = mean_over_critics(per_critic)
+    assert averaged["perf/mfu/critic"] == pytest.approx(0.3) and "critic/mfu" not in averaged
+

@@ -6,54 +6,46 @@ variables into ``ray_kwargs.ray_init.runtime_env``). So ``VERL_USE_EXTERNAL_MODU
 reaches all processes of a run.
 
 Importing always registers the ``cpu`` platform class (inert: auto-detection never selects it). Only when
-``VERL_PLATFORM=cpu`` does it also :func:`activate`: register verl's FSDP engines for the ``cpu`` device, register the
-``hf_cpu`` rollout, and apply :func:`recipe.asyppo.cpu.patches.apply_verl_cpu_patches`.
+``VERL_PLATFORM=cpu`` does it also :func:`activate`. What touches verl's internals (registry writes, the process-group
+patch, the critic loader) is in :mod:`recipe.asyppo.verl_compat`; this module only decides what to apply.
 """
 
 from __future__ import annotations
 
+from recipe.asyppo.cpu import ROLLOUT_NAME
 from recipe.asyppo.cpu.platform import PLATFORM_NAME, PlatformCPU, is_cpu_platform_requested
+from recipe.asyppo.verl_compat.cpu_backend import (
+    register_engines_for_device,
+    register_rollout,
+    use_gloo_process_group,
+)
+from recipe.asyppo.verl_compat.critic_loader import install_value_model_loader
 
-__all__ = [
-    "PLATFORM_NAME", "ROLLOUT_NAME", "PlatformCPU", "activate", "register_cpu_engines", "register_hf_cpu_rollout",
-]
+__all__ = ["PLATFORM_NAME", "ROLLOUT_NAME", "PlatformCPU", "activate"]
 
-ROLLOUT_NAME = "hf_cpu"
-
-
-def register_cpu_engines() -> None:
-    """Register verl's FSDP/FSDP2 actor and value engines for device ``cpu`` (verl registers them for cuda/npu)."""
-    from verl.workers.engine import EngineRegistry
-    from verl.workers.engine.fsdp.transformer_impl import FSDPEngineWithLMHead, FSDPEngineWithValueHead
-
-    for model_type, engine_cls in (("language_model", FSDPEngineWithLMHead), ("value_model", FSDPEngineWithValueHead)):
-        backends = [b for b in ("fsdp", "fsdp2") if PLATFORM_NAME not in EngineRegistry._engines[model_type][b]]
-        if backends:
-            EngineRegistry.register(model_type=model_type, backend=backends, device=PLATFORM_NAME)(engine_cls)
-
-
-def register_hf_cpu_rollout() -> None:
-    """Register ``hf_cpu`` in verl's rollout registry and ``RolloutReplicaRegistry`` by name; idempotent."""
-    from verl.workers.rollout.base import _ROLLOUT_REGISTRY
-    from verl.workers.rollout.replica import RolloutReplicaRegistry
-
-    _ROLLOUT_REGISTRY[(ROLLOUT_NAME, "async")] = "recipe.asyppo.cpu.rollout.HFServerAdapter"
-    RolloutReplicaRegistry.register(ROLLOUT_NAME, _load_hf_cpu_replica)
+ADAPTER_PATH = f"{__package__}.rollout.HFServerAdapter"
 
 
 def _load_hf_cpu_replica() -> type:
+    """The replica class; verl calls this when a run asks for the ``hf_cpu`` rollout (imports the rollout module)."""
     from recipe.asyppo.cpu.rollout import HFRolloutReplica
 
     return HFRolloutReplica
 
 
 def activate() -> None:
-    """Make this process CPU-ready for verl: engines, the ``hf_cpu`` rollout, and the documented patches."""
-    from recipe.asyppo.cpu.patches import apply_verl_cpu_patches
+    """Make this process CPU-ready for verl; idempotent.
 
-    register_cpu_engines()
-    register_hf_cpu_rollout()
-    apply_verl_cpu_patches()
+    1. verl's FSDP engines for device ``cpu`` (verl registers them for cuda/npu only).
+    2. the ``hf_cpu`` rollout (:mod:`recipe.asyppo.cpu.rollout`), by name: its module is imported only when verl asks.
+    3. gloo for the training workers' process group (verl would build ``"cpu:gloo,cpu:gloo"``).
+    4. the critic loader with the configured attention (``sdpa`` in the CPU overrides; verl hard-codes
+       flash-attention 2).
+    """
+    register_engines_for_device(PLATFORM_NAME)
+    register_rollout(ROLLOUT_NAME, ADAPTER_PATH, _load_hf_cpu_replica)
+    use_gloo_process_group()
+    install_value_model_loader()
 
 
 if is_cpu_platform_requested():

@@ -9,9 +9,8 @@ same three slots with plain transformers, selected with ``actor_rollout_ref.roll
 - :class:`HFServerAdapter` (verl's rollout registry, ``("hf_cpu", "async")``): lives in each actor worker and sends
   the actor's weights to the server after every update.
 
-Both are registered by :func:`recipe.asyppo.cpu.plugin.register_hf_cpu_rollout` by name, without importing this
-module (a Ray worker that unpickles a class from here imports verl, which imports the plugin: an import of this
-module from the plugin would be circular).
+:func:`recipe.asyppo.cpu.plugin.activate` registers the replica and the adapter by name; this module is imported
+only when verl asks for them (the plugin, imported by every verl process, does not import it at module level).
 
 It batches concurrent requests but runs plain transformers on CPU: meant for tiny and small models (CI, the CPU
 learning demo with SmolLM2-135M), never for real training.
@@ -37,8 +36,9 @@ from verl.workers.rollout.base import BaseRollout
 from verl.workers.rollout.replica import RolloutReplica, TokenOutput
 from verl.workers.rollout.utils import ensure_async_iterator
 
+from recipe.asyppo.cpu import ROLLOUT_NAME
 from recipe.asyppo.cpu.hf_generation import HFGenerator, SamplingSpec
-from recipe.asyppo.cpu.plugin import ROLLOUT_NAME
+from recipe.asyppo.verl_compat.cpu_backend import set_replica_server
 
 _DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16}
 
@@ -258,8 +258,7 @@ class HFRolloutReplica(RolloutReplica):
             .remote(config=self.config, model_config=self.model_config, replica_rank=self.replica_rank)
         )
         self.servers = [server]
-        self._server_handle = server
-        self._server_address = server_actor_name(self.replica_rank)
+        set_replica_server(self, server, server_actor_name(self.replica_rank))
 
 
 class HFServerAdapter(BaseRollout):
@@ -278,7 +277,7 @@ class HFServerAdapter(BaseRollout):
         self._is_sender = rank % world == 0
         self._server: ray.actor.ActorHandle | None = None
 
-    def _server_handle(self) -> ray.actor.ActorHandle:
+    def _rollout_server(self) -> ray.actor.ActorHandle:
         if self._server is None:
             self._server = ray.get_actor(server_actor_name(self.replica_rank))
         return self._server
@@ -302,7 +301,7 @@ class HFServerAdapter(BaseRollout):
                 named.append((name, tensor))
         if not self._is_sender:
             return
-        server = self._server_handle()
+        server = self._rollout_server()
         await server.update_weights.remote(named)
         if global_steps is not None:
             await server.set_global_steps.remote(global_steps)
