@@ -26,6 +26,7 @@
 #   NUM_CRITICS 2, CRITIC_LAYERS 4 (mini-critic = the actor's first 4 of 30 layers + value head)
 #   TEST_FREQ 5        validation every TEST_FREQ steps, plus before training and after the last step
 #   NUM_TRAIN 512, NUM_VAL 200, LEVELS add1,mul1,add2,sub2,mul21 (python -m data_prep arithmetic)
+#   PYTHON             python3  the interpreter, e.g. VENV/bin/python (no activated venv needed)
 #
 # The reward is rewards.verl_reward with plain_number=true: the answer must be the computed number, so restating the
 # question ("87 * 2" for "What is 87 * 2?", which the default rules accept as numeric) earns nothing.
@@ -33,6 +34,7 @@ set -euo pipefail
 
 WORK_DIR="$(mkdir -p "${WORK_DIR:-runs/learning_cpu}" && cd "${WORK_DIR:-runs/learning_cpu}" && pwd)"
 ALGORITHMS="${ALGORITHMS:-asyppo ppo grpo}"
+PYTHON="${PYTHON:-python3}"
 BUDGET_S="${BUDGET_S:-900}"
 THREADS="${THREADS:-2}"
 SEED="${SEED:-0}"
@@ -57,8 +59,8 @@ MAX_PROMPT_LENGTH=56  # the SmolLM2 chat template with the longest short_answer 
 
 MODELS="$WORK_DIR/models"
 DATA="$WORK_DIR/data"
-[ -f "$MODELS/models.json" ] || python -m recipe.asyppo.models smollm2 --out "$MODELS" --critic-layers "$CRITIC_LAYERS"
-[ -f "$DATA/train.parquet" ] || python -m data_prep arithmetic --out "$DATA" --train "$NUM_TRAIN" --val "$NUM_VAL" \
+[ -f "$MODELS/models.json" ] || "$PYTHON" -m recipe.asyppo.models smollm2 --out "$MODELS" --critic-layers "$CRITIC_LAYERS"
+[ -f "$DATA/train.parquet" ] || "$PYTHON" -m data_prep arithmetic --out "$DATA" --train "$NUM_TRAIN" --val "$NUM_VAL" \
     --levels "$LEVELS" --seed "$SEED"
 
 run_algorithm() {
@@ -79,16 +81,16 @@ run_algorithm() {
         *) echo "unknown algorithm '$algorithm' (asyppo, ppo, grpo)" >&2; exit 2 ;;
     esac
     local env_lines overrides
-    env_lines="$(python -m recipe.asyppo.cpu.overrides --env --out "$out" --threads "$THREADS")"
-    mapfile -t overrides < <(python -m recipe.asyppo.cpu.overrides --out "$out" --threads "$THREADS" \
+    env_lines="$("$PYTHON" -m recipe.asyppo.cpu.overrides --env --out "$out" --threads "$THREADS")"
+    mapfile -t overrides < <("$PYTHON" -m recipe.asyppo.cpu.overrides --out "$out" --threads "$THREADS" \
         --steps 1000 --train-batch-size "$TRAIN_BATCH_SIZE" --rollout-n "$ROLLOUT_N" \
         --max-prompt-length "$MAX_PROMPT_LENGTH" --max-response-length "$MAX_RESPONSE_LENGTH" \
         --actor "$MODELS/actor" --critic "$critic" --train "$DATA/train.parquet" --val "$DATA/val.parquet")
     echo "== $algorithm: budget ${BUDGET_S}s, log $out/run.log"
     (
         set -a; eval "$env_lines"; set +a
-        python -m recipe.asyppo.proc_monitor --out "$out/peak_memory.json" -- \
-            python -m recipe.asyppo.main_asyppo "${overrides[@]}" "${algo_overrides[@]}" \
+        "$PYTHON" -m recipe.asyppo.proc_monitor --out "$out/peak_memory.json" -- \
+            "$PYTHON" -m recipe.asyppo.main_asyppo "${overrides[@]}" "${algo_overrides[@]}" \
             "budget.wall_clock_s=$BUDGET_S" \
             "trainer.experiment_name=learning_$algorithm" \
             "trainer.val_before_train=true" "trainer.test_freq=$TEST_FREQ" \
@@ -115,5 +117,5 @@ for algorithm in $ALGORITHMS; do
     run_algorithm "$algorithm" "$@"
 done
 # shellcheck disable=SC2086
-python -m recipe.asyppo.learning_report "$WORK_DIR" $ALGORITHMS
+"$PYTHON" -m recipe.asyppo.learning_report "$WORK_DIR" $ALGORITHMS
 echo "done in $(( $(date +%s) - start )) s: $WORK_DIR/learning.md, $WORK_DIR/learning.png"

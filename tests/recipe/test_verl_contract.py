@@ -46,7 +46,8 @@ def test_an_edited_upstream_function_is_reported_with_every_touch_point_on_it():
         return source.replace('"perf/mfu/critic"', '"perf/critic_mfu"') if obj is target else source
 
     problems = contract.check(source=edited_source)
-    assert [line.split(" (")[0] for line in problems] == ["verl.trainer.ppo.v1.trainer_base:PPOTrainer._update_critic"] * 2
+    upstream = "verl.trainer.ppo.v1.trainer_base:PPOTrainer._update_critic"
+    assert [line.split(" (")[0] for line in problems] == [upstream, upstream]
     assert "CriticEnsembleTrainerHooks._update_critic" in problems[0] and "copies:critic_update_info" in problems[1]
     assert all("source changed" in line for line in problems)
 

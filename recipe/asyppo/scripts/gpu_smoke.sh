@@ -30,6 +30,8 @@ set -euo pipefail
 
 SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "${SCRIPTS_DIR}/../../.." && pwd)"
+PYTHON="${PYTHON:-python3}"  # the interpreter, also of the launch scripts this runs
+export PYTHON
 WORK_DIR="$(mkdir -p "${WORK_DIR:-gpu_smoke_run}" && cd "${WORK_DIR:-gpu_smoke_run}" && pwd)"
 STEPS="${STEPS:-3}"
 ACTOR_SHAPE="${ACTOR_SHAPE:-2048 16 16 8 6144}"
@@ -43,7 +45,7 @@ ACTOR_TOKENS=$(( 2 * (PROMPT_LEN + RESPONSE_LEN) ))
 CRITIC_TOKENS=$(( 2 * ACTOR_TOKENS ))
 export ROLLOUT_GPU_MEMORY_UTILIZATION="${ROLLOUT_GPU_MEMORY_UTILIZATION:-0.3}"
 if [[ -z "${ATTN_IMPLEMENTATION:-}" ]]; then
-  if python3 -c "import flash_attn" 2>/dev/null; then ATTN_IMPLEMENTATION=flash_attention_2; else ATTN_IMPLEMENTATION=sdpa; fi
+  if "${PYTHON}" -c "import flash_attn" 2>/dev/null; then ATTN_IMPLEMENTATION=flash_attention_2; else ATTN_IMPLEMENTATION=sdpa; fi
 fi
 export ATTN_IMPLEMENTATION
 export VLLM_DISABLE_COMPILE_CACHE=1
@@ -57,7 +59,7 @@ esac
 cd "${REPO_ROOT}"
 
 if [[ ! -f "${WORK_DIR}/models/actor/config.json" ]]; then
-  python3 - "${WORK_DIR}/models" ${ACTOR_SHAPE} ${CRITIC_SHAPE} <<'EOF'
+  "${PYTHON}" - "${WORK_DIR}/models" ${ACTOR_SHAPE} ${CRITIC_SHAPE} <<'EOF'
 import sys
 from pathlib import Path
 
@@ -72,7 +74,7 @@ for name, (hidden, layers, heads, kv_heads, intermediate), seed in (("actor", ac
 print(f"built {out}/actor and {out}/critic")
 EOF
 fi
-[[ -f "${WORK_DIR}/data/train.parquet" ]] || python3 -m recipe.asyppo.tiny_data "${WORK_DIR}/data"
+[[ -f "${WORK_DIR}/data/train.parquet" ]] || "${PYTHON}" -m recipe.asyppo.tiny_data "${WORK_DIR}/data"
 
 # Settings shared by both runs (common.sh variables); everything else is the paper scripts' settings.
 export ACTOR_MODEL="${WORK_DIR}/models/actor" CRITIC_MODEL="${WORK_DIR}/models/critic"
@@ -122,14 +124,14 @@ eval_args=()
 if [[ "${EVAL_LIMIT}" -gt 0 ]]; then
   echo "=== vLLM evaluation: ${EVAL_LIMIT} MATH-500 problems, log ${WORK_DIR}/eval.log"
   rm -rf "${WORK_DIR}/eval"
-  python3 -m recipe.asyppo.scripts.smoke_eval --model "${ACTOR_MODEL}" --out "${WORK_DIR}/eval" \
+  "${PYTHON}" -m recipe.asyppo.scripts.smoke_eval --model "${ACTOR_MODEL}" --out "${WORK_DIR}/eval" \
     --limit "${EVAL_LIMIT}" --gpu-memory-utilization "${ROLLOUT_GPU_MEMORY_UTILIZATION}" > "${WORK_DIR}/eval.log" 2>&1 \
     || { echo "vLLM evaluation failed; last lines of ${WORK_DIR}/eval.log:" >&2; tail -n 40 "${WORK_DIR}/eval.log" >&2; exit 1; }
   eval_args=(--eval "${WORK_DIR}/eval")
 fi
 
 gpu_memory_gib=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits | head -n 1 | awk '{print $1 / 1024}')
-python3 -m recipe.asyppo.scripts.smoke_report --asyppo "${WORK_DIR}/asyppo" --ppo "${WORK_DIR}/ppo" \
+"${PYTHON}" -m recipe.asyppo.scripts.smoke_report --asyppo "${WORK_DIR}/asyppo" --ppo "${WORK_DIR}/ppo" \
   --actor "${ACTOR_MODEL}" --critics 2x "${CRITIC_MODEL}" --prompts "${PROMPTS}" --group-size "${GROUP}" \
   --tokens-per-gpu "${ACTOR_TOKENS}" "${CRITIC_TOKENS}" --gpu-memory-gib "${gpu_memory_gib}" \
   --rollout-memory-fraction "${ROLLOUT_GPU_MEMORY_UTILIZATION}" "${eval_args[@]}" | tee "${WORK_DIR}/report.md"
