@@ -170,14 +170,16 @@ def test_shared_settings_state_the_papers_values(resolved):
 
 
 def test_every_value_in_the_shared_settings_is_sourced():
-    # each default is either stated by the paper or marked as our choice (paths, machine and logging excepted)
+    # each default is either stated by the paper or marked as our choice (paths, machine, interpreter and logging
+    # excepted)
     unsourced = [
         line for line in (SCRIPTS_DIR / "common.sh").read_text().splitlines()
         if line.startswith(': "${') and "PAPER" not in line and "OUR CHOICE" not in line
     ]
     names = {line.split("${")[1].split(":=")[0] for line in unsourced}
     assert names == {"MODEL_ROOT", "DATA_DIR", "TRAIN_FILES", "VAL_FILES", "NNODES", "RAY_ADDRESS", "PROJECT_NAME",
-                     "EXPERIMENT_NAME", "LOGGER", "ACTOR_TOKENS_PER_GPU", "CRITIC_TOKENS_PER_GPU", "CRITIC_MODEL_PATHS"}
+                     "EXPERIMENT_NAME", "LOGGER", "ACTOR_TOKENS_PER_GPU", "CRITIC_TOKENS_PER_GPU", "CRITIC_MODEL_PATHS",
+                     "PYTHON"}
 
 
 def test_ablation_switches_reach_the_asyppo_section(model_root, tiny_models):
