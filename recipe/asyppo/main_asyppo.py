@@ -3,8 +3,8 @@
 Composes ``config/asyppo_trainer.yaml`` (verl's ``ppo_trainer`` plus the ``asyppo:`` and ``budget:`` sections),
 prepares it (:func:`recipe.asyppo.integration.launch.prepare`: the checks the dry run makes too, the reward function,
 the trainer mode, the modules every Ray process imports), keeps the metrics of earlier launches of the run
-(:func:`recipe.asyppo.history.prepare_metrics_history`; verl's file logger truncates its file at every launch), and
-then runs verl's own ``main_ppo`` body unchanged. With ``asyppo.enable=true`` the run is AsyPPO; with
+(:func:`recipe.asyppo.integration.history.prepare_metrics_history`; verl's file logger truncates its file at every
+launch), and then runs verl's own ``main_ppo`` body unchanged. With ``asyppo.enable=true`` the run is AsyPPO; with
 ``asyppo.enable=false`` it is stock verl (PPO with one critic, or GRPO without one); ``budget.wall_clock_s`` caps the
 training time of either.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import hydra
 from omegaconf import DictConfig
 
-from recipe.asyppo.history import prepare_metrics_history
+from recipe.asyppo.integration.history import prepare_metrics_history
 from recipe.asyppo.integration.launch import prepare
 from recipe.asyppo.verl_compat.entry import run_verl_main
 

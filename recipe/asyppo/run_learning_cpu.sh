@@ -5,9 +5,9 @@
 #   bash recipe/asyppo/run_learning_cpu.sh [hydra overrides for all runs...]
 #
 # Writes under WORK_DIR: models/ (actor, critic_mini), data/ (train/val parquet), one directory per algorithm with
-# metrics.jsonl (verl's file logger), peak_memory.json (python -m recipe.asyppo.proc_monitor), val_generations/
+# metrics.jsonl (verl's file logger), peak_memory.json (python -m recipe.asyppo.tools.proc_monitor), val_generations/
 # (every validation's responses and scores, verl's dump) and run.log, then
-# learning.md (table) and learning.png (val accuracy and reward vs step) from python -m recipe.asyppo.learning_report.
+# learning.md (table) and learning.png (val accuracy and reward vs step) from python -m recipe.asyppo.tools.learning_report.
 # An algorithm whose directory holds a 'finished' file is not run again (delete the directory to rerun); a failed or
 # interrupted one starts over.
 #
@@ -59,7 +59,7 @@ MAX_PROMPT_LENGTH=56  # the SmolLM2 chat template with the longest short_answer 
 
 MODELS="$WORK_DIR/models"
 DATA="$WORK_DIR/data"
-[ -f "$MODELS/models.json" ] || "$PYTHON" -m recipe.asyppo.models smollm2 --out "$MODELS" --critic-layers "$CRITIC_LAYERS"
+[ -f "$MODELS/models.json" ] || "$PYTHON" -m recipe.asyppo.tools.models smollm2 --out "$MODELS" --critic-layers "$CRITIC_LAYERS"
 [ -f "$DATA/train.parquet" ] || "$PYTHON" -m data_prep arithmetic --out "$DATA" --train "$NUM_TRAIN" --val "$NUM_VAL" \
     --levels "$LEVELS" --seed "$SEED"
 
@@ -89,7 +89,7 @@ run_algorithm() {
     echo "== $algorithm: budget ${BUDGET_S}s, log $out/run.log"
     (
         set -a; eval "$env_lines"; set +a
-        "$PYTHON" -m recipe.asyppo.proc_monitor --out "$out/peak_memory.json" -- \
+        "$PYTHON" -m recipe.asyppo.tools.proc_monitor --out "$out/peak_memory.json" -- \
             "$PYTHON" -m recipe.asyppo.main_asyppo "${overrides[@]}" "${algo_overrides[@]}" \
             "budget.wall_clock_s=$BUDGET_S" \
             "trainer.experiment_name=learning_$algorithm" \
@@ -117,5 +117,5 @@ for algorithm in $ALGORITHMS; do
     run_algorithm "$algorithm" "$@"
 done
 # shellcheck disable=SC2086
-"$PYTHON" -m recipe.asyppo.learning_report "$WORK_DIR" $ALGORITHMS
+"$PYTHON" -m recipe.asyppo.tools.learning_report "$WORK_DIR" $ALGORITHMS
 echo "done in $(( $(date +%s) - start )) s: $WORK_DIR/learning.md, $WORK_DIR/learning.png"

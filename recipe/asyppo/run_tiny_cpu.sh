@@ -21,8 +21,8 @@ PYTHON="${PYTHON:-python3}"
 ENTRY="${ENTRY:-asyppo}"
 NUM_CRITICS="${NUM_CRITICS:-2}"
 
-[ -f "$WORK_DIR/models/actor/config.json" ] || "$PYTHON" -m recipe.asyppo.tiny_models "$WORK_DIR/models"
-[ -f "$WORK_DIR/data/train.parquet" ] || "$PYTHON" -m recipe.asyppo.tiny_data "$WORK_DIR/data"
+[ -f "$WORK_DIR/models/actor/config.json" ] || "$PYTHON" -m recipe.asyppo.tools.tiny_models "$WORK_DIR/models"
+[ -f "$WORK_DIR/data/train.parquet" ] || "$PYTHON" -m recipe.asyppo.tools.tiny_data "$WORK_DIR/data"
 
 # VERL_PLATFORM=cpu, VERL_USE_EXTERNAL_MODULES=recipe.asyppo.cpu.plugin, one thread per process, metrics file.
 set -a

@@ -10,7 +10,7 @@ import pytest
 import torch
 from transformers import AutoConfig, AutoModelForTokenClassification
 
-from recipe.asyppo import attention
+from recipe.asyppo.integration import attention
 from recipe.asyppo.integration.launch import CRITIC_LOADER_PLUGIN, EXTERNAL_MODULES_ENV, prepare
 from recipe.asyppo.scripts.check_config import compose
 from recipe.asyppo.verl_compat import critic_loader

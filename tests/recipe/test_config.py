@@ -10,8 +10,13 @@ from hydra import compose, initialize_config_dir
 from omegaconf import open_dict
 
 from recipe.asyppo import main_asyppo
-from recipe.asyppo.config import AsyPPOConfig, AsyPPOConfigError, check_against_trainer, per_critic_mini_batch_size
 from recipe.asyppo.integration import launch
+from recipe.asyppo.integration.config import (
+    AsyPPOConfig,
+    AsyPPOConfigError,
+    check_against_trainer,
+    per_critic_mini_batch_size,
+)
 
 CONFIG_DIR = os.path.join(os.path.dirname(main_asyppo.__file__), "config")
 

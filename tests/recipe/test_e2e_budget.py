@@ -11,9 +11,9 @@ from hydra import compose, initialize_config_dir
 from verl_runs import ASYPPO, launch
 
 from recipe.asyppo import main_asyppo
-from recipe.asyppo.history import read_metrics
+from recipe.asyppo.integration.history import read_metrics
 from recipe.asyppo.integration.launch import BUDGET_MODULE, EXTERNAL_MODULES_ENV, prepare
-from recipe.asyppo.tiny_data import build_tiny_data
+from recipe.asyppo.tools.tiny_data import build_tiny_data
 
 SIZES = {"train_batch_size": 4, "rollout_n": 2, "max_prompt_length": 128, "max_response_length": 8}
 CONFIG_DIR = os.path.join(os.path.dirname(main_asyppo.__file__), "config")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from recipe.asyppo.learning_report import main, summarize, val_accuracy
+from recipe.asyppo.tools.learning_report import main, summarize, val_accuracy
 
 
 def _write_run(run_dir: Path, steps: dict[int, dict[str, float]], memory: dict | None = None) -> Path:

@@ -21,10 +21,8 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from recipe.asyppo.config import AsyPPOConfigError
-from recipe.asyppo.cost.__main__ import DEFAULTS as COST_DEFAULTS
-from recipe.asyppo.cost.facts import FACTS_DIR
 from recipe.asyppo.integration import launch
+from recipe.asyppo.integration.config import AsyPPOConfigError
 from recipe.asyppo.integration.launch import prepare
 from recipe.asyppo.scripts.build_val_set import build_val_set
 from recipe.asyppo.scripts.check_config import (
@@ -35,6 +33,8 @@ from recipe.asyppo.scripts.check_config import (
     memory_report,
 )
 from recipe.asyppo.scripts.smoke_report import report, summarize
+from recipe.asyppo.tools.cost.__main__ import DEFAULTS as COST_DEFAULTS
+from recipe.asyppo.tools.cost.facts import FACTS_DIR
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[2] / "recipe" / "asyppo" / "scripts"
 SCRIPTS = sorted(path.name for path in SCRIPTS_DIR.glob("run_*.sh"))
@@ -460,7 +460,7 @@ def test_ray_job_ships_the_repo_without_runs_smoke_dirs_models_or_weights(model_
     argv = fake_run("run_qwen3_14b_asyppo_1.7b.sh", model_root, tmp_path, "ray", RAY_ADDRESS="http://head:8265")
     excludes = json.loads(argv[argv.index("--runtime-env-json") + 1])["excludes"]
     tree = tmp_path / "repo"
-    for path in ("recipe/asyppo/trainer.py", "recipe/asyppo/scripts/gpu_smoke.sh", "rewards/verl_reward.py",
+    for path in ("recipe/asyppo/integration/trainer.py", "recipe/asyppo/scripts/gpu_smoke.sh", "rewards/verl_reward.py",
                  "runs/a/metrics.jsonl", "gpu_smoke_run/models/actor/model.safetensors", "checkpoints/x/opt.pt",
                  "models/Qwen3-8B-Base/config.json", "tensorboard_log/p/e/events", "wandb/run/files",
                  "outputs/o.txt", ".git/HEAD", "data/critic.bin"):
@@ -469,4 +469,5 @@ def test_ray_job_ships_the_repo_without_runs_smoke_dirs_models_or_weights(model_
     create_package(str(tree), tmp_path / "pkg.zip", include_gitignore=False, excludes=excludes)
     with zipfile.ZipFile(tmp_path / "pkg.zip") as package:
         shipped = sorted(name for name in package.namelist() if not name.endswith("/"))
-    assert shipped == ["recipe/asyppo/scripts/gpu_smoke.sh", "recipe/asyppo/trainer.py", "rewards/verl_reward.py"]
+    assert shipped == ["recipe/asyppo/integration/trainer.py", "recipe/asyppo/scripts/gpu_smoke.sh",
+                       "rewards/verl_reward.py"]

@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from recipe.asyppo.algorithm import QuantileMask
-from recipe.asyppo.metrics import (
+from recipe.asyppo.core.algorithm import QuantileMask
+from recipe.asyppo.core.metrics import (
     critic_update_metrics,
     critic_value_metrics,
     entropy_split_metrics,
@@ -16,7 +16,7 @@ from recipe.asyppo.metrics import (
     quantile_mask_metrics,
     std_metrics,
 )
-from recipe.asyppo.trainer import mean_over_critics, shard_keys
+from recipe.asyppo.integration.trainer import mean_over_critics, shard_keys
 from recipe.asyppo.verl_compat.copies import reduce_critic_update_metrics
 
 # verl keys: {uid}_{session_id}_{turn}; two prompts with four responses each

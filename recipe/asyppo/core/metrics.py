@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from recipe.asyppo.algorithm import QuantileMask
+from recipe.asyppo.core.algorithm import QuantileMask
 
 PREFIX = "asyppo"
 STD_PERCENTILES = (10, 50, 90)

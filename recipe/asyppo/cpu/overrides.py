@@ -38,8 +38,9 @@ def cpu_env(out_dir: str | Path, threads: int = 1) -> dict[str, str]:
     """Environment variables for the driver and every Ray process of a CPU run (``threads`` torch threads each).
 
     Metrics go to ``out_dir/metrics.jsonl`` (verl's ``file`` logger; launches through ``recipe.asyppo.main_asyppo``
-    keep earlier launches in ``out_dir/metrics.history.jsonl``, and ``recipe.asyppo.history.read_metrics(out_dir)``
-    reads both); ``out_dir`` is created, since that logger does not create the directory of an explicit path.
+    keep earlier launches in ``out_dir/metrics.history.jsonl``, and
+    ``recipe.asyppo.integration.history.read_metrics(out_dir)`` reads both); ``out_dir`` is created, since that logger
+    does not create the directory of an explicit path.
     """
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     return {
@@ -73,8 +74,8 @@ def cpu_overrides(
     """Hydra overrides (``key=value`` strings) for a tiny GAE-PPO run on CPU with the ``hf_cpu`` rollout.
 
     Args:
-        actor_path, critic_path: HF model directories (e.g. from ``python -m recipe.asyppo.tiny_models``).
-        train_file, val_file: verl-schema parquet files (e.g. from ``python -m recipe.asyppo.tiny_data``).
+        actor_path, critic_path: HF model directories (e.g. from ``python -m recipe.asyppo.tools.tiny_models``).
+        train_file, val_file: verl-schema parquet files (e.g. from ``python -m recipe.asyppo.tools.tiny_data``).
         out_dir: run directory: checkpoints go to ``out_dir/checkpoints``, metrics to ``out_dir/metrics.jsonl``.
         steps: training steps; validation runs after the last one.
         train_batch_size: prompts per step (also the PPO mini-batch, so one update per step); ``rollout_n``

@@ -16,7 +16,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from recipe.asyppo.algorithm import AGGREGATIONS, SHARD_MODES
+from recipe.asyppo.core.algorithm import AGGREGATIONS, SHARD_MODES
 
 
 class AsyPPOConfigError(ValueError):

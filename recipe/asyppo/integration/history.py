@@ -16,7 +16,8 @@ merges the two files by step; plots, reports and tests read run metrics through 
 The same rule applies to other per-step logs that are appended to (the critic shard log,
 ``asyppo.shard_log_path``): :func:`keep_steps_up_to` drops the records after the resumed checkpoint.
 
-CLI: ``python -m recipe.asyppo.history RUN_DIR_OR_METRICS_FILE`` prints the merged history as verl-format JSONL.
+CLI: ``python -m recipe.asyppo.integration.history RUN_DIR_OR_METRICS_FILE`` prints the merged history as verl-format
+JSONL.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import os
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from recipe.asyppo.config import AsyPPOConfig, check_against_trainer
+from recipe.asyppo.integration.config import AsyPPOConfig, check_against_trainer
 from recipe.asyppo.integration.reward import reward_function_path
 from recipe.asyppo.verl_compat import SYNC_TRAINER_MODE
 
@@ -27,8 +27,8 @@ BUDGET_TRAINER_MODE = "sync_budget"
 """``trainer.v1.trainer_mode`` of verl's synchronous trainer with the wall-clock budget (stock PPO/GRPO)."""
 BUDGET_KEY = "budget.wall_clock_s"
 """The training-time budget, in seconds (null: none); see :mod:`recipe.asyppo.integration.budget`."""
-TRAINER_MODULE = "recipe.asyppo.trainer"
-BUDGET_MODULE = "recipe.asyppo.budget"
+TRAINER_MODULE = "recipe.asyppo.integration.trainer"
+BUDGET_MODULE = "recipe.asyppo.integration.budget"
 CRITIC_LOADER_PLUGIN = "recipe.asyppo.verl_compat.install_critic_loader"
 EXTERNAL_MODULES_ENV = "VERL_USE_EXTERNAL_MODULES"
 

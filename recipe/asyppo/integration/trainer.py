@@ -10,9 +10,9 @@ paper's Algorithm 1 in order (verl's private step methods call them through
    entropy filter (highest-sigma tokens leave the entropy bonus).
 3. :meth:`~AsyPPOTrainer.update_critics` -- each critic trains on its own disjoint shard of the batch.
 4. :meth:`~AsyPPOTrainer.update_actor` -- verl's PPO actor update with
-   :func:`recipe.asyppo.losses.asyppo_actor_loss`.
+   :func:`recipe.asyppo.integration.losses.asyppo_actor_loss`.
 
-The rules themselves are the pure functions of :mod:`recipe.asyppo.algorithm`; this module moves data between
+The rules themselves are the pure functions of :mod:`recipe.asyppo.core.algorithm`; this module moves data between
 TransferQueue (TQ) and the workers and calls them. Every TQ put writes one field and the handle it returns is the
 one used afterwards (workers only receive the fields listed on the handle).
 """
@@ -39,8 +39,8 @@ from verl.trainer.ppo.v1.trainer_base import register_trainer
 from verl.utils.config import omega_conf_to_dataclass
 from verl.workers.utils.padding import response_from_nested, response_to_nested
 
-from recipe.asyppo import metrics as asy_metrics
-from recipe.asyppo.algorithm import (
+from recipe.asyppo.core import metrics as asy_metrics
+from recipe.asyppo.core.algorithm import (
     AdvantageResult,
     QuantileMask,
     compute_asyppo_advantages,
@@ -49,12 +49,17 @@ from recipe.asyppo.algorithm import (
     lowest_std_mask,
     tie_break_seed,
 )
-from recipe.asyppo.budget import WallClockBudgetMixin
-from recipe.asyppo.config import AsyPPOConfig, check_against_trainer, critic_dp_size, per_critic_mini_batch_size
-from recipe.asyppo.critic_workers import CRITIC_INDEX_KEY, CriticEnsembleSpec, ensemble_worker_cls
-from recipe.asyppo.history import keep_steps_up_to
+from recipe.asyppo.integration.budget import WallClockBudgetMixin
+from recipe.asyppo.integration.config import (
+    AsyPPOConfig,
+    check_against_trainer,
+    critic_dp_size,
+    per_critic_mini_batch_size,
+)
+from recipe.asyppo.integration.critic_workers import CRITIC_INDEX_KEY, CriticEnsembleSpec, ensemble_worker_cls
+from recipe.asyppo.integration.history import keep_steps_up_to
 from recipe.asyppo.integration.launch import TRAINER_MODE
-from recipe.asyppo.losses import (
+from recipe.asyppo.integration.losses import (
     ADV_MASKED_FIELD,
     ENTROPY_KEEP_FIELD,
     LOSS_MASK_FIELD,
@@ -98,7 +103,7 @@ class RolloutBatch:
 @register_trainer(TRAINER_MODE)
 class AsyPPOTrainer(WallClockBudgetMixin, CriticEnsembleTrainerHooks):
     """verl's synchronous PPO trainer with M mini-critics, advantage masking and entropy filtering, and the
-    ``budget.wall_clock_s`` stop of :mod:`recipe.asyppo.budget`."""
+    ``budget.wall_clock_s`` stop of :mod:`recipe.asyppo.integration.budget`."""
 
     def __init__(self, config: DictConfig):
         self.asyppo = AsyPPOConfig.of(config)
@@ -113,7 +118,7 @@ class AsyPPOTrainer(WallClockBudgetMixin, CriticEnsembleTrainerHooks):
         return ensemble_worker_cls(CriticEnsembleSpec(model_paths=tuple(paths), seeds=self.asyppo.critic_seeds))
 
     def actor_loss_fn(self):
-        """verl's PPO actor loss with the entropy filter (:func:`recipe.asyppo.losses.asyppo_actor_loss`)."""
+        """verl's PPO actor loss with the entropy filter (:func:`.losses.asyppo_actor_loss`)."""
         actor_config = omega_conf_to_dataclass(self.config.actor_rollout_ref.actor)
         return partial(asyppo_actor_loss, config=actor_config,
                        masked_tokens_in_denominator=self.asyppo.masked_tokens_in_denominator)

@@ -17,7 +17,7 @@ Warnings (stderr, the dry run still succeeds): missing data files; ``wandb`` amo
 (the run would stop after vLLM and the workers are up); a critic token limit per GPU that verl's V1 trainer ignores
 (``critic.ppo_max_token_len_per_gpu`` differing from ``critic.ppo_infer_max_token_len_per_gpu``, which sizes the
 critics' training and inference micro-batches); and the cost model's memory estimate for one GPU
-(``recipe.asyppo.cost.headroom``: training states + vLLM's ``gpu_memory_utilization`` share during rollout, the
+(``recipe.asyppo.tools.cost.headroom``: training states + vLLM's ``gpu_memory_utilization`` share during rollout, the
 training peak during training), a warning when it leaves less than 10% of the card free. The card's memory is
 ``$GPU_MEMORY_GIB``, else the first visible GPU's, else an 80 GB H100's.
 
@@ -39,7 +39,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 if TYPE_CHECKING:
-    from recipe.asyppo.cost import Card, Setup, StepShape
+    from recipe.asyppo.tools.cost import Card, Setup, StepShape
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 CONFIG_NAME = "asyppo_trainer"
@@ -70,7 +70,7 @@ def validate(config: DictConfig) -> None:
     from verl.utils.config import omega_conf_to_dataclass, validate_config
     from verl.workers.config import HFModelConfig, RolloutConfig
 
-    from recipe.asyppo import attention
+    from recipe.asyppo.integration import attention
     from recipe.asyppo.integration.launch import prepare
 
     asyppo = prepare(config)
@@ -142,7 +142,7 @@ def critic_token_limit_warnings(config: DictConfig) -> list[str]:
 
 def card_memory_gib() -> float:
     """``$GPU_MEMORY_GIB``, else the first visible GPU's total memory, else an 80 GB H100's."""
-    from recipe.asyppo.cost.model import CARD_80GB_GIB
+    from recipe.asyppo.tools.cost.model import CARD_80GB_GIB
 
     if os.environ.get("GPU_MEMORY_GIB"):
         return float(os.environ["GPU_MEMORY_GIB"])
@@ -162,8 +162,8 @@ def cost_inputs(config: DictConfig) -> tuple[Setup, StepShape, Card]:
     """
     from verl.trainer.ppo.utils import need_critic, need_reference_policy
 
-    from recipe.asyppo.config import AsyPPOConfig
-    from recipe.asyppo.cost import Card, Setup, StepShape, load_facts
+    from recipe.asyppo.integration.config import AsyPPOConfig
+    from recipe.asyppo.tools.cost import Card, Setup, StepShape, load_facts
 
     asyppo = AsyPPOConfig.of(config)
     critic_paths: list[str] = []
@@ -198,7 +198,7 @@ def cost_inputs(config: DictConfig) -> tuple[Setup, StepShape, Card]:
 
 def memory_report(config: DictConfig) -> tuple[str, list[str]]:
     """One line with the cost model's per-GPU estimate, and a warning when it leaves < 10% of the card free."""
-    from recipe.asyppo.cost.model import GIB, headroom
+    from recipe.asyppo.tools.cost.model import GIB, headroom
 
     try:
         setup, shape, card = cost_inputs(config)

@@ -263,7 +263,7 @@ launch() {
         # only, so the job-wide env carries them to other nodes.
         # (the module names of recipe/asyppo/integration/launch.py: TRAINER_MODULE, CRITIC_LOADER_PLUGIN)
         local modules=(recipe.asyppo.verl_compat.install_critic_loader)
-        [[ "${ALGORITHM}" == asyppo ]] && modules=(recipe.asyppo.trainer "${modules[@]}")
+        [[ "${ALGORITHM}" == asyppo ]] && modules=(recipe.asyppo.integration.trainer "${modules[@]}")
         local env_vars="{\"VERL_USE_EXTERNAL_MODULES\": \"$(IFS=,; echo "${modules[*]}")\"}"
         ray job submit --address "${RAY_ADDRESS}" \
           --runtime-env-json "{\"working_dir\": \"${ASYPPO_REPO_ROOT}\", \"excludes\": $(ray_job_excludes_json), \"env_vars\": ${env_vars}}" \

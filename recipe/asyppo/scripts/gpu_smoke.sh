@@ -63,7 +63,7 @@ if [[ ! -f "${WORK_DIR}/models/actor/config.json" ]]; then
 import sys
 from pathlib import Path
 
-from recipe.asyppo.tiny_models import build_model, build_tokenizer
+from recipe.asyppo.tools.tiny_models import build_model, build_tokenizer
 
 out = Path(sys.argv[1])
 actor, critic = [int(x) for x in sys.argv[2:7]], [int(x) for x in sys.argv[7:12]]
@@ -74,7 +74,7 @@ for name, (hidden, layers, heads, kv_heads, intermediate), seed in (("actor", ac
 print(f"built {out}/actor and {out}/critic")
 EOF
 fi
-[[ -f "${WORK_DIR}/data/train.parquet" ]] || "${PYTHON}" -m recipe.asyppo.tiny_data "${WORK_DIR}/data"
+[[ -f "${WORK_DIR}/data/train.parquet" ]] || "${PYTHON}" -m recipe.asyppo.tools.tiny_data "${WORK_DIR}/data"
 
 # Settings shared by both runs (common.sh variables); everything else is the paper scripts' settings.
 export ACTOR_MODEL="${WORK_DIR}/models/actor" CRITIC_MODEL="${WORK_DIR}/models/critic"

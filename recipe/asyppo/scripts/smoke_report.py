@@ -24,10 +24,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from recipe.asyppo import history
-from recipe.asyppo.cost.__main__ import parse_critics
-from recipe.asyppo.cost.facts import load_facts
-from recipe.asyppo.cost.model import GIB, Card, Setup, StepShape, headroom, memory_per_gpu
+from recipe.asyppo.integration import history
+from recipe.asyppo.tools.cost.__main__ import parse_critics
+from recipe.asyppo.tools.cost.facts import load_facts
+from recipe.asyppo.tools.cost.model import GIB, Card, Setup, StepShape, headroom, memory_per_gpu
 
 MEMORY_SUFFIX = "max_memory_allocated_gb"
 TOLERANCE = 0.2
@@ -55,7 +55,7 @@ class RunSummary:
 
 def read_metrics(path: Path) -> list[dict[str, float]]:
     """The metrics of the training steps (those with ``timing_s/step``) of a run's verl file-logger file, in step order,
-    over all its launches (:func:`recipe.asyppo.history.read_metrics`).
+    over all its launches (:func:`recipe.asyppo.integration.history.read_metrics`).
 
     Raises:
         ValueError: a line that is not a verl file-logger record; the message names file and line.

@@ -1,10 +1,11 @@
 """Compare learning runs (AsyPPO, PPO, GRPO, ...): a Markdown table and a PNG of val accuracy and reward vs step.
 
-    python -m recipe.asyppo.learning_report WORK_DIR asyppo ppo grpo
+    python -m recipe.asyppo.tools.learning_report WORK_DIR asyppo ppo grpo
 
 Each name is a run directory under ``WORK_DIR`` holding ``metrics.jsonl`` (read with
-:func:`recipe.asyppo.history.read_metrics`) and, if the run was wrapped in :mod:`recipe.asyppo.proc_monitor`,
-``peak_memory.json``. Writes ``WORK_DIR/learning.md`` and ``WORK_DIR/learning.png`` and prints the table.
+:func:`recipe.asyppo.integration.history.read_metrics`) and, if the run was wrapped in
+:mod:`recipe.asyppo.tools.proc_monitor`, ``peak_memory.json``. Writes ``WORK_DIR/learning.md`` and
+``WORK_DIR/learning.png`` and prints the table.
 
 Definitions (all from verl's own metrics):
 
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from recipe.asyppo.history import History, metric_curve, read_metrics
+from recipe.asyppo.integration.history import History, metric_curve, read_metrics
 
 VAL_KEY = re.compile(r"^val-core/(?P<source>[^/]+)/(?:acc|reward)/mean@\d+$")
 REWARD_KEY = "critic/score/mean"
@@ -39,7 +40,7 @@ PHASES = ("gen", "old_log_prob", "values", "update_critic", "update_actor")
 
 
 def read_history(run_dir: Path) -> History:
-    """``{step: {metric: value}}`` of one run (all launches; :func:`recipe.asyppo.history.read_metrics`)."""
+    """``{step: {metric: value}}`` of one run (all launches; :func:`recipe.asyppo.integration.history.read_metrics`)."""
     return read_metrics(run_dir)
 
 
@@ -209,7 +210,8 @@ def plot(runs: Sequence[RunSummary], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.learning_report", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.tools.learning_report",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("work_dir", type=Path, help="directory holding one run directory per name")
     parser.add_argument("runs", nargs="+", help="run directory names, e.g. asyppo ppo grpo")
     args = parser.parse_args(argv)

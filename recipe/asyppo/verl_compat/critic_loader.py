@@ -7,15 +7,15 @@ fails with the misleading "not a value head model, please install trl". verl has
 imports it by name inside ``FSDPEngineWithValueHead``'s model build, verl/workers/engine/fsdp/transformer_impl.py:291),
 so :func:`install_value_model_loader` rebinds the module attribute to :func:`load_value_model`, which loads the same
 ``AutoModelForTokenClassification`` with the configured implementation and computes its value head in float32
-(:mod:`recipe.asyppo.value_head`). :mod:`recipe.asyppo.verl_compat.install_critic_loader` installs it in every verl
-process; the entry point adds that module to every run (the CPU backend installs it too).
+(:mod:`recipe.asyppo.verl_compat.value_head`). :mod:`recipe.asyppo.verl_compat.install_critic_loader` installs it
+in every verl process; the entry point adds that module to every run (the CPU backend installs it too).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from recipe.asyppo.value_head import float32_value_head
+from recipe.asyppo.verl_compat.value_head import float32_value_head
 
 _INSTALLED_FLAG = "_asyppo_value_model_loader"
 
@@ -27,7 +27,7 @@ def load_value_model(local_path: str, torch_dtype: Any, model_config: Any, trust
     and ``_attn_implementation`` from ``model.override_config.attn_implementation``. Unlike verl's loader it has no
     fallback to trl's value-head wrapper (every causal LM in transformers with a token-classification head, Qwen
     and Llama included, loads directly), and its value head computes in float32
-    (:func:`recipe.asyppo.value_head.float32_value_head`), so values are not rounded to the body's bf16.
+    (:func:`recipe.asyppo.verl_compat.value_head.float32_value_head`), so values are not rounded to the body's bf16.
     """
     from transformers import AutoModelForTokenClassification
 

@@ -67,7 +67,7 @@ TOUCH_POINTS: tuple[TouchPoint, ...] = (
                "the budget runs the final validation after the step that crosses it",
                "none: fit validates only on test_freq or its own last step", "e5419c34e04a01c4"),
     TouchPoint(f"{_TB}.fit", "verl/trainer/ppo/v1/trainer_base.py:412", RELIES,
-               "recipe.asyppo.budget:WallClockBudgetMixin.on_step_end",
+               "recipe.asyppo.integration.budget:WallClockBudgetMixin.on_step_end",
                "the budget lowers total_training_steps in on_step_end; fit then ends after that step and calls "
                "on_train_end", "public hooks; the stop itself relies on how fit reads total_training_steps",
                "6cbe304f3cb34ddc"),
@@ -80,7 +80,7 @@ TOUCH_POINTS: tuple[TouchPoint, ...] = (
                "after verl builds the workers, installs the AsyPPO actor loss (public set_loss_fn)",
                "set_loss_fn is public; there is no hook between worker creation and training", "fabc02e4323640d9"),
     TouchPoint(f"{_TB}._step_once", "verl/trainer/ppo/v1/trainer_base.py:562", RELIES,
-               "recipe.asyppo.trainer:AsyPPOTrainer.update_actor",
+               "recipe.asyppo.integration.trainer:AsyPPOTrainer.update_actor",
                "the order values -> advantage -> critic update -> actor update, and the critic_warmup test before "
                "the actor update (step N still updates; ours skips it)", _NO_STEP_HOOK, "95c2ebdfd41bbc45"),
     TouchPoint(f"{_TB}._compute_values", "verl/trainer/ppo/v1/trainer_base.py:1721", OVERRIDE,
@@ -115,7 +115,7 @@ TOUCH_POINTS: tuple[TouchPoint, ...] = (
                "the SUM/MEAN rule of a loss metric, for the filtered entropy bonus; the loss itself is called",
                "ppo_loss is called through set_loss_fn; the rule has no function of its own", "e6ca104643efbe00"),
     TouchPoint("verl.workers.utils.losses:value_loss", "verl/workers/utils/losses.py:147", RELIES,
-               "recipe.asyppo.losses:own_old_values_loss",
+               "recipe.asyppo.integration.losses:own_old_values_loss",
                "clips around data['values']; each critic gets its own values_i there", "set_loss_fn (public)",
                "40c78b88ce557d7f"),
     TouchPoint("verl.utils.model:load_valuehead_model", "verl/utils/model.py:641", PATCH,

@@ -8,10 +8,10 @@ public methods instead, and ``tests/recipe/test_verl_contract.py`` notices when 
 
 - :class:`SyncTrainerHooks`: verl's synchronous trainer under another registry name (``_build_replay_buffer``), with
   extra metrics logged per step (``_consume_sync_metrics``) and public names for checkpointing and validation
-  (``_save_checkpoint``, ``_validate``). Used by the wall-clock budget (:mod:`recipe.asyppo.budget`).
+  (``_save_checkpoint``, ``_validate``). Used by the wall-clock budget (:mod:`recipe.asyppo.integration.budget`).
 - :class:`CriticEnsembleTrainerHooks`: also the critic worker class (``_init_resource_pool_mgr``), the actor loss
   (``_setup``) and the four update steps (``_compute_values``, ``_compute_advantage``, ``_update_critic``,
-  ``_update_actor``). Used by the AsyPPO trainer (:mod:`recipe.asyppo.trainer`).
+  ``_update_actor``). Used by the AsyPPO trainer (:mod:`recipe.asyppo.integration.trainer`).
 """
 
 from __future__ import annotations

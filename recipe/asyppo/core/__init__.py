@@ -1,0 +1,5 @@
+"""The AsyPPO rules and metrics as pure tensor functions: no verl, Ray or TransferQueue import (tests enforce it).
+
+- :mod:`.algorithm`: ensemble value, sigma, the two sigma masks, critic shards, GAE on the ensemble.
+- :mod:`.metrics`: the per-step ``asyppo/*`` metrics.
+"""
