@@ -56,7 +56,7 @@ TOUCH_POINTS: tuple[TouchPoint, ...] = (
     TouchPoint(f"{_TB}._consume_sync_metrics", "verl/trainer/ppo/v1/trainer_base.py:674", OVERRIDE,
                f"{_HOOKS}:SyncTrainerHooks._consume_sync_metrics",
                "adds step_end_metrics() (the budget's budget/elapsed_s, budget/stopped) to the step's metrics",
-               "none: on_step_end runs after the step's metrics dict is built; this is its merge point",
+               "none: on_step_end returns nothing; fit merges this method's result into the step's metrics",
                "ae81db87526b2425"),
     TouchPoint(f"{_TB}._save_checkpoint", "verl/trainer/ppo/v1/trainer_base.py:948", CALL,
                f"{_HOOKS}:SyncTrainerHooks.save_checkpoint",
