@@ -125,3 +125,10 @@ def _private_upstream_uses(path: Path) -> list[str]:
                          ids=lambda p: str(p.relative_to(RECIPE)))
 def test_only_the_seam_overrides_calls_or_imports_verls_private_names(path):
     assert _private_upstream_uses(path) == []
+
+
+def test_the_recipe_readme_lists_every_touch_point_with_its_line():
+    readme = (RECIPE / "README.md").read_text()
+    missing = [p.upstream for p in TOUCH_POINTS
+               if p.upstream.split(":")[1] not in readme or p.where.removeprefix("verl/") not in readme]
+    assert missing == []

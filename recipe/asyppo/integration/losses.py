@@ -18,10 +18,12 @@ from typing import Any
 import torch
 from tensordict import TensorDict
 from verl.trainer.ppo.core_algos import agg_loss
-from verl.utils.metric import AggregationType, Metric
+from verl.utils.metric import Metric
 from verl.workers.config import ActorConfig
 from verl.workers.utils.losses import ppo_loss
 from verl.workers.utils.padding import no_padding_2_padding
+
+from recipe.asyppo.verl_compat.copies import loss_metric_aggregation
 
 ENTROPY_KEEP_FIELD = "asyppo_entropy_keep"
 ADV_MASKED_FIELD = "asyppo_adv_masked"
@@ -84,19 +86,8 @@ def asyppo_actor_loss(
         loss_mat=entropy, loss_mask=keep, loss_agg_mode=config.loss_agg_mode, **config.global_batch_info
     )
     loss = loss - config.entropy_coeff * entropy_loss
-    metrics["actor/entropy_loss"] = Metric(value=entropy_loss, aggregation=_loss_metric_aggregation(config, data))
+    metrics["actor/entropy_loss"] = Metric(value=entropy_loss, aggregation=loss_metric_aggregation(config, data))
     return loss, metrics
-
-
-def _loss_metric_aggregation(config: ActorConfig, data: TensorDict) -> AggregationType:
-    """SUM when the loss is normalised over the global batch (each micro-batch adds a partial sum), as verl does."""
-    global_norm = (
-        data["dp_size"] > 1
-        or data["batch_num_tokens"] is not None
-        or data["global_batch_size"] is not None
-        or config.loss_scale_factor is not None
-    )
-    return AggregationType.SUM if global_norm else AggregationType.MEAN
 
 
 def own_old_values_loss(

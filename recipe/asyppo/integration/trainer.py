@@ -64,6 +64,7 @@ from recipe.asyppo.integration.losses import (
     ENTROPY_KEEP_FIELD,
     LOSS_MASK_FIELD,
     STD_FIELD,
+    LossFn,
     asyppo_actor_loss,
     critic_values_field,
 )
@@ -117,7 +118,7 @@ class AsyPPOTrainer(WallClockBudgetMixin, CriticEnsembleTrainerHooks):
         paths = self.asyppo.critic_model_paths or (None,) * self.asyppo.num_critics
         return ensemble_worker_cls(CriticEnsembleSpec(model_paths=tuple(paths), seeds=self.asyppo.critic_seeds))
 
-    def actor_loss_fn(self):
+    def actor_loss_fn(self) -> LossFn:
         """verl's PPO actor loss with the entropy filter (:func:`.losses.asyppo_actor_loss`)."""
         actor_config = omega_conf_to_dataclass(self.config.actor_rollout_ref.actor)
         return partial(asyppo_actor_loss, config=actor_config,
