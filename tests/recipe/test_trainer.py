@@ -106,3 +106,43 @@ def test_critic_mfu_is_logged_under_verls_name_perf_mfu_critic():
     averaged = mean_over_critics(per_critic)
     assert averaged["perf/mfu/critic"] == pytest.approx(0.3) and "critic/mfu" not in averaged
 
+
+
+def test_verls_private_step_methods_run_the_trainers_public_steps_in_algorithm_order():
+    from recipe.asyppo.integration.trainer import AsyPPOTrainer
+    from recipe.asyppo.verl_compat.trainer_hooks import CriticEnsembleTrainerHooks
+
+    calls = []
+
+    class Probe(CriticEnsembleTrainerHooks):
+        def compute_values(self, batch, metrics):
+            calls.append("compute_values")
+            return batch
+
+        def compute_advantages(self, batch, metrics):
+            calls.append("compute_advantages")
+            return batch
+
+        def update_critics(self, batch, metrics):
+            calls.append("update_critics")
+            return batch
+
+        def update_actor(self, batch, metrics):
+            calls.append("update_actor")
+            return batch
+
+    probe = object.__new__(Probe)  # no verl set-up: only the routing is under test
+    for private in ("_compute_values", "_compute_advantage", "_update_critic", "_update_actor"):
+        assert getattr(probe, private)("batch", {}) == "batch"
+    assert calls == ["compute_values", "compute_advantages", "update_critics", "update_actor"]
+    assert all(getattr(AsyPPOTrainer, name) is getattr(CriticEnsembleTrainerHooks, name)
+               for name in ("_compute_values", "_compute_advantage", "_update_critic", "_update_actor"))
+
+
+def test_budget_metrics_are_logged_with_the_step_through_verls_sync_metrics_once():
+    from recipe.asyppo.integration.budget import BudgetPPOTrainerSync
+
+    trainer = object.__new__(BudgetPPOTrainerSync)
+    trainer._budget_metrics = {"budget/elapsed_s": 12.5, "budget/stopped": 1.0}
+    assert trainer._consume_sync_metrics() == {"budget/elapsed_s": 12.5, "budget/stopped": 1.0}
+    assert trainer._consume_sync_metrics() == {}
