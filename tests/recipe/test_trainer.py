@@ -100,11 +100,15 @@ def test_critic_update_metrics_are_renamed_per_critic_and_averaged_under_verl_na
 
 def test_critic_mfu_is_logged_under_verls_name_perf_mfu_critic():
     # verl's _update_critic logs the critic's MFU as perf/mfu/critic, not critic/mfu
-    per_critic = [critic_update_metrics(i, reduce_critic_update_metrics({"metrics": {"mfu": [mfu], "vf_loss": [1.0]}}),
-                                        num_samples=4, seconds=1.0) for i, mfu in enumerate((0.2, 0.4))]
+    # (its memory stays under critic/: critic/perf/max_memory_allocated_gb)
+    outputs = [{"metrics": {"mfu": [mfu], "vf_loss": [1.0], "perf/max_memory_allocated_gb": [2.0]}}
+               for mfu in (0.2, 0.4)]
+    per_critic = [critic_update_metrics(i, reduce_critic_update_metrics(output), num_samples=4, seconds=1.0)
+                  for i, output in enumerate(outputs)]
     assert per_critic[0]["asyppo/critic_0/perf/mfu/critic"] == 0.2
     averaged = mean_over_critics(per_critic)
     assert averaged["perf/mfu/critic"] == pytest.approx(0.3) and "critic/mfu" not in averaged
+    assert averaged["critic/perf/max_memory_allocated_gb"] == 2.0 and "perf/max_memory_allocated_gb" not in averaged
 
 
 

@@ -328,11 +328,12 @@ def shard_keys(keys: list[str], tags: list[dict], num_critics: int, mode: str) -
 
 
 def mean_over_critics(per_critic: list[dict[str, float]]) -> dict[str, float]:
-    """verl's names (``critic/*``, ``perf/*``) holding the mean over critics of each ``asyppo/critic_{i}/*`` metric."""
+    """verl's names holding the mean over critics of each ``asyppo/critic_{i}/*`` metric: ``critic/*`` (memory too:
+    ``critic/perf/max_memory_allocated_gb``), but ``perf/mfu/critic`` for the MFU (as ``PPOTrainer._update_critic``)."""
     sums: dict[str, list[float]] = {}
     for index, critic_metrics in enumerate(per_critic):
         prefix = f"{asy_metrics.PREFIX}/critic_{index}/"
         for key, value in critic_metrics.items():
             name = key.removeprefix(prefix)
-            sums.setdefault(name if name.startswith("perf/") else "critic/" + name, []).append(value)
+            sums.setdefault(name if name.startswith("perf/mfu/") else "critic/" + name, []).append(value)
     return {key: float(np.mean(values)) for key, values in sums.items()}
