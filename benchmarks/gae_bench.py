@@ -1,4 +1,4 @@
-"""Vectorised GAE (recipe.asyppo.algorithm.compute_gae) against verl's per-position loop, on CPU, in one run.
+"""Vectorised GAE (recipe.asyppo.core.algorithm.compute_gae) against verl's per-position loop, on CPU, in one run.
 
 Both take the same float32 (batch, length) inputs with ragged response masks (each row valid up to a random length;
 a second case adds holes in the middle). The table gives the median wall time of each, the speed-up ratio, and
@@ -18,7 +18,7 @@ from functools import partial
 import torch
 from verl.trainer.ppo.core_algos import compute_gae_advantage_return
 
-from recipe.asyppo.algorithm import compute_gae
+from recipe.asyppo.core.algorithm import compute_gae
 
 
 def make_inputs(batch: int, length: int, holes: bool, seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -8,8 +8,8 @@ a. **bf16 critic values and sigma ties.** Two value heads (seeds 1 and 2) on one
    ``--seq-len`` tokens, once with bf16 weights (what verl's critic engine computes and returns) and once in fp32.
    Reported: the share of valid tokens whose sigma is tied with another token's, and the size of the tie group at
    the 20% thresholds, for sigma computed in bf16 (before the float32 cast), in float32 from the bf16 values (the
-   cast alone), with the float32 value head of the AsyPPO critic loader (``recipe.asyppo.value_head``) on the bf16
-   body, and from fp32 critics; and how far each variant's masks are from the fp32 critics' masks (Jaccard
+   cast alone), with the float32 value head of the AsyPPO critic loader (``recipe.asyppo.verl_compat.value_head``) on
+   the bf16 body, and from fp32 critics; and how far each variant's masks are from the fp32 critics' masks (Jaccard
    overlap). Then
    ``compute_asyppo_advantages``, ``lowest_std_mask``/``highest_std_mask`` (seeded tie-break) and
    ``critic_shard_ids`` run on the device and on the CPU with the same inputs: masks and shards must be equal,
@@ -20,7 +20,7 @@ b. **Critic training step, AsyPPO vs PPO at equal tokens.** ``--num-critics`` mi
    mixed precision), full gradient checkpointing, sdpa attention, micro-batches of ``--micro-tokens`` tokens,
    MSE loss, one AdamW step. Reported: median time of the value passes and of the updates over ``--repeats``
    timed steps after one warm-up step, the torch allocator peak, and the AsyPPO/PPO ratios next to the cost
-   model's prediction for the same shapes (``recipe.asyppo.cost``: critic FLOPs, critic-only peak memory).
+   model's prediction for the same shapes (``recipe.asyppo.tools.cost``: critic FLOPs, critic-only peak memory).
 c. **GAE.** ``compute_gae`` (vectorised) against a per-position loop (verl's algorithm, written out here) on the
    device: wall time and largest difference from the loop in float64.
 
@@ -29,7 +29,7 @@ Run from the repository root (device run; 28 s on one H200 with the defaults, me
     PYTHONPATH=. python3 benchmarks/gpu_critic_bench.py --out OUT --device cuda
 
 Tiny CPU run (what the test does): ``--device cpu --actor DIR --critic DIR --seqs 4 --seq-len 64 ...`` with
-model directories from ``recipe.asyppo.tiny_models``. ``--actor`` and ``--critic`` take a shipped model name
+model directories from ``recipe.asyppo.tools.tiny_models``. ``--actor`` and ``--critic`` take a shipped model name
 (``recipe/asyppo/model_facts``: Qwen3-0.6B ... Qwen3-14B) or a model directory with ``config.json``; only the
 shapes are used, weights are random.
 """
@@ -54,7 +54,7 @@ import torch
 import transformers
 from transformers import AutoModelForTokenClassification
 
-from recipe.asyppo.algorithm import (
+from recipe.asyppo.core.algorithm import (
     compute_asyppo_advantages,
     compute_gae,
     critic_shard_ids,
@@ -63,10 +63,10 @@ from recipe.asyppo.algorithm import (
     lowest_std_mask,
     tie_break_seed,
 )
-from recipe.asyppo.cost.facts import ModelFacts, load_facts
-from recipe.asyppo.cost.model import GIB, Setup, StepShape, critic_memory_per_gpu, flops_per_step
-from recipe.asyppo.tiny_models import model_config
-from recipe.asyppo.value_head import compute_in_float32
+from recipe.asyppo.tools.cost.facts import ModelFacts, load_facts
+from recipe.asyppo.tools.cost.model import GIB, Setup, StepShape, critic_memory_per_gpu, flops_per_step
+from recipe.asyppo.tools.tiny_models import model_config
+from recipe.asyppo.verl_compat.value_head import compute_in_float32
 
 MASK_RATIO = 0.2
 MIN_RESPONSE_TOKENS = 512
@@ -152,7 +152,7 @@ def critic_values(model: torch.nn.Module, heads: list[torch.nn.Linear], ids: tor
                   device: torch.device, body_dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
     """(M, B, T) values of the M ``heads`` on ``model``'s body run in ``body_dtype``: with each head in that dtype
     too (what verl's critic computes), and with each head's ``body_dtype`` weights computed in float32 as the AsyPPO
-    critic loader does (:func:`recipe.asyppo.value_head.compute_in_float32`)."""
+    critic loader does (:func:`recipe.asyppo.verl_compat.value_head.compute_in_float32`)."""
     model.to(body_dtype)
     float32_heads = [compute_in_float32(copy.deepcopy(head).to(body_dtype)) for head in heads]
     same, fp32_head = [], []

@@ -11,7 +11,7 @@ split. By default each level is its own ``data_source`` (``arith_<level>``), so 
 level (``val-core/arith_add2/acc/mean@1``); ``--source NAME`` puts every row under one name.
 
 The same seed and options always give the same rows (and byte-identical parquet files, see
-:mod:`data_prep.writer`). ``recipe.asyppo.tiny_data`` uses this generator for the tiny CPU runs.
+:mod:`data_prep.writer`). ``recipe.asyppo.tools.tiny_data`` uses this generator for the tiny CPU runs.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from tqdm.auto import tqdm
 
 from rewards import Verdict, score_batch
+from rewards.scoring import DEFAULT_TIMEOUT_S
 
 DEFAULT_WORKERS = 8
-DEFAULT_TIMEOUT_S = 5.0
 
 
 def score_responses(

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from rewards.jsonl import get_dotted, read_json_objects
-from rewards.scoring import score, score_batch
+from rewards.scoring import DEFAULT_TIMEOUT_S, score, score_batch
 
 _MISSING = object()
 
@@ -84,13 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     score_parser.add_argument("--response-field", default="response", help="field holding the response (a.b nests)")
     score_parser.add_argument("--gold-field", default="gold", help="field holding the gold answer (a.b nests)")
     score_parser.add_argument("--workers", type=int, default=2, help="verifier worker processes (default 2)")
-    score_parser.add_argument("--timeout-s", type=float, default=5.0, help="time limit per verdict (default 5)")
+    score_parser.add_argument("--timeout-s", type=float, default=DEFAULT_TIMEOUT_S,
+                              help=f"time limit per verdict (default {DEFAULT_TIMEOUT_S:g})")
     _add_extraction_flags(score_parser)
     score_parser.set_defaults(run=_score_command)
     check_parser = commands.add_parser("check", help="judge one response against one gold")
     check_parser.add_argument("gold")
     check_parser.add_argument("response")
-    check_parser.add_argument("--timeout-s", type=float, default=5.0, help="time limit (default 5)")
+    check_parser.add_argument("--timeout-s", type=float, default=DEFAULT_TIMEOUT_S,
+                              help=f"time limit (default {DEFAULT_TIMEOUT_S:g})")
     _add_extraction_flags(check_parser)
     check_parser.set_defaults(run=_check_command)
     return parser

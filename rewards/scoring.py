@@ -18,6 +18,10 @@ from rewards.normalize import clean_latex, is_plain_number, key, to_number
 from rewards.pool import get_pool
 from rewards.verdict import Verdict
 
+DEFAULT_TIMEOUT_S = 5.0
+"""Default hard time limit, in seconds, on each symbolic comparison (one worker-pool call); the one definition that
+the verbs, the CLIs, the verl adapters and ``eval`` use."""
+
 CACHE_SIZE = 100_000
 """How many (gold, answer) outcomes the process keeps (least recently used evicted; timeouts are kept too, so a
 pathological answer costs its time limit once per process)."""
@@ -96,7 +100,7 @@ def _check_limits(workers: int, timeout_s: float) -> None:
         raise ValueError(f"timeout_s must be > 0, got {timeout_s!r}")
 
 
-def is_equivalent(gold: str, answer: str, *, timeout_s: float = 5.0) -> bool:
+def is_equivalent(gold: str, answer: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> bool:
     """Whether the final answer ``answer`` (not a whole response) equals ``gold``."""
     _check_limits(1, timeout_s)
     gold_string = gold_text(gold)
@@ -112,8 +116,8 @@ def _unevaluated(gold: str, answer: str) -> bool:
 
 
 def score(
-    response: object, gold: object, *, timeout_s: float = 5.0, fallback: bool = True, multi_box: bool = True,
-    plain_number: bool = False,
+    response: object, gold: object, *, timeout_s: float = DEFAULT_TIMEOUT_S, fallback: bool = True,
+    multi_box: bool = True, plain_number: bool = False,
 ) -> Verdict:
     """Judge one model response against its gold answer (see ``score_batch``)."""
     return score_batch([response], [gold], workers=1, timeout_s=timeout_s, fallback=fallback, multi_box=multi_box,
@@ -125,7 +129,7 @@ def score_batch(
     golds: Sequence,
     *,
     workers: int = 1,
-    timeout_s: float = 5.0,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
     fallback: bool = True,
     multi_box: bool = True,
     plain_number: bool = False,

@@ -7,7 +7,7 @@ reward.reward_manager.name=AsyPPOMathRewardManager``. Options live in ``reward.r
 default config, so add them with ``+reward.reward_kwargs.<key>=...``); unknown keys are errors:
 
 - ``correct_reward`` / ``incorrect_reward`` / ``no_answer_reward``: reward values (default 1.0 / 0.0 / 0.0).
-- ``timeout_s``: hard time limit per symbolic comparison (default 5.0).
+- ``timeout_s``: hard time limit per symbolic comparison (default ``rewards.scoring.DEFAULT_TIMEOUT_S``).
 - ``workers``: verifier worker processes per reward-loop worker (default 2).
 - ``batch_window_s``: how long the first waiting response waits for others to join its batch (default 0.02).
 - ``max_batch``: a batch is scored as soon as it has this many responses (default 1024).
@@ -31,10 +31,10 @@ from verl.experimental.reward_loop.reward_manager import register
 from verl.experimental.reward_loop.reward_manager.base import RewardManagerBase
 
 from rewards.reward_values import RewardValues
-from rewards.scoring import score_batch
+from rewards.scoring import DEFAULT_TIMEOUT_S, score_batch
 from rewards.verdict import Verdict
 
-_OPTIONS = {"timeout_s": 5.0, "workers": 2, "batch_window_s": 0.02, "max_batch": 1024}
+_OPTIONS = {"timeout_s": DEFAULT_TIMEOUT_S, "workers": 2, "batch_window_s": 0.02, "max_batch": 1024}
 _FLAGS = {"fallback": True, "multi_box": True, "plain_number": False}
 _REWARD_KEYS = {"correct_reward", "incorrect_reward", "no_answer_reward"}
 

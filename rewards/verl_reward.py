@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from rewards.reward_values import RewardValues
-from rewards.scoring import score
+from rewards.scoring import DEFAULT_TIMEOUT_S, score
 
 _VERL_EXTRAS = frozenset({"reward_router_address", "reward_model_tokenizer"})
 
@@ -28,7 +28,7 @@ def compute_score(
     correct_reward: float = 1.0,
     incorrect_reward: float = 0.0,
     no_answer_reward: float = 0.0,
-    timeout_s: float = 5.0,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
     fallback: bool = True,
     multi_box: bool = True,
     plain_number: bool = False,

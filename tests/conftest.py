@@ -30,6 +30,6 @@ def math_pool() -> Path:
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(actor_dir, critic_dir): a tiny random Qwen2 actor and a smaller critic base sharing one tokenizer."""
-    from recipe.asyppo.tiny_models import build_actor_and_critic
+    from recipe.asyppo.tools.tiny_models import build_actor_and_critic
 
     return build_actor_and_critic(tmp_path_factory.mktemp("tiny_models"))

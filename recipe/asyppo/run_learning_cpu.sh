@@ -5,12 +5,12 @@
 #   bash recipe/asyppo/run_learning_cpu.sh [hydra overrides for all runs...]
 #
 # Every (arm, seed) run lives in WORK_DIR/<arm>/seed<k>/: run_info.json (arm, seed, commit, settings), metrics.jsonl
-# (verl's file logger), peak_memory.json (python -m recipe.asyppo.proc_monitor), val_generations/, run.log,
+# (verl's file logger), peak_memory.json (python -m recipe.asyppo.tools.proc_monitor), val_generations/, run.log,
 # hf_actor/ (the final actor as a Hugging Face checkpoint, verl's model merger: `python -m eval run --model` reads
 # it) and summary.json. A run whose directory holds 'finished' is skipped; an unfinished one starts over, so the
 # study can be stopped and resumed at any time. After each run, WORK_DIR/cpu_study.csv (one row per finished run),
 # cpu_study_curves.csv (per step), learning.md and learning.png (mean +- standard error per arm) are rewritten by
-# python -m recipe.asyppo.study and python -m recipe.asyppo.learning_report.
+# python -m recipe.asyppo.tools.study and python -m recipe.asyppo.tools.learning_report.
 #
 # Arms (ARMS): asyppo (2 four-layer mini-critics, defaults), ppo (one critic = the actor's 30 layers, the same value
 # loss), grpo (no critic), asyppo_nomask (asyppo.adv_mask=false), asyppo_warmup and ppo_warmup (WARMUP_STEPS
@@ -35,6 +35,7 @@
 #   TEST_FREQ 5        validation every TEST_FREQ steps, plus before training and after the last step: greedy
 #                      accuracy on every validation problem and one sample per problem at TEMPERATURE
 #   NUM_TRAIN 512, NUM_VAL 200, LEVELS add1,mul1,add2,sub2,mul21 (python -m data_prep arithmetic, seed 0 for all runs)
+#   PYTHON             python3  the interpreter, e.g. VENV/bin/python (no activated venv needed)
 #
 # The reward is rewards.verl_reward with plain_number=true: the answer must be the computed number, so restating the
 # question ("87 * 2" for "What is 87 * 2?", which the default rules accept as numeric) earns nothing.
@@ -45,8 +46,7 @@
 # asyppo.critic_loss like the mini-critics (default mse, unclipped: the entry point sets critic.cliprange_value=inf).
 set -euo pipefail
 
-PYTHON="${PYTHON:-$(command -v python)}"
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PYTHON="${PYTHON:-python3}"
 WORK_DIR="$(mkdir -p "${WORK_DIR:-runs/learning_cpu}" && cd "${WORK_DIR:-runs/learning_cpu}" && pwd)"
 ARMS="${ARMS:-asyppo ppo grpo asyppo_nomask asyppo_warmup ppo_warmup asyppo_deep}"
 SEEDS="${SEEDS:-3}"
@@ -77,12 +77,12 @@ MAX_PROMPT_LENGTH=56  # the SmolLM2 chat template with the longest short_answer 
 MODELS="$WORK_DIR/models"
 DEEP_MODELS="$WORK_DIR/models_deep"
 DATA="$WORK_DIR/data"
-[ -f "$MODELS/models.json" ] || "$PYTHON" -m recipe.asyppo.models smollm2 --out "$MODELS" --critic-layers "$CRITIC_LAYERS"
+[ -f "$MODELS/models.json" ] || "$PYTHON" -m recipe.asyppo.tools.models smollm2 --out "$MODELS" --critic-layers "$CRITIC_LAYERS"
 [ -f "$DATA/train.parquet" ] || "$PYTHON" -m data_prep arithmetic --out "$DATA" --train "$NUM_TRAIN" --val "$NUM_VAL" \
     --levels "$LEVELS" --seed 0
 [ -f "$DATA/val_greedy_sampled.parquet" ] || \
-    "$PYTHON" -m recipe.asyppo.greedy_validation "$DATA/val.parquet" "$DATA/val_greedy_sampled.parquet"
-AGENT_LOOPS="$("$PYTHON" -c 'from recipe.asyppo.greedy_validation import AGENT_LOOP_CONFIG; print(AGENT_LOOP_CONFIG)')"
+    "$PYTHON" -m recipe.asyppo.integration.greedy_validation "$DATA/val.parquet" "$DATA/val_greedy_sampled.parquet"
+AGENT_LOOPS="$("$PYTHON" -c 'from recipe.asyppo.integration.greedy_validation import AGENT_LOOP_CONFIG; print(AGENT_LOOP_CONFIG)')"
 
 # arm_overrides ARM: print the arm's critic model, training steps and hydra overrides, one per line
 arm_overrides() {
@@ -93,7 +93,7 @@ arm_overrides() {
     case "$arm" in
         asyppo|asyppo_nomask|asyppo_warmup) echo "$MODELS/critic_mini" ;;
         asyppo_deep)
-            [ -f "$DEEP_MODELS/models.json" ] || "$PYTHON" -m recipe.asyppo.models smollm2 --out "$DEEP_MODELS" \
+            [ -f "$DEEP_MODELS/models.json" ] || "$PYTHON" -m recipe.asyppo.tools.models smollm2 --out "$DEEP_MODELS" \
                 --critic-layers "$DEEP_CRITIC_LAYERS" >&2
             echo "$DEEP_MODELS/critic_mini" ;;
         ppo|ppo_warmup|grpo) echo "$MODELS/actor" ;;
@@ -138,7 +138,7 @@ run_one() {
     else
         schedule=("trainer.save_freq=$train_steps")
     fi
-    "$PYTHON" -m recipe.asyppo.study start "$out" --arm "$arm" --seed "$seed" --steps "$train_steps" \
+    "$PYTHON" -m recipe.asyppo.tools.study start "$out" --arm "$arm" --seed "$seed" --steps "$train_steps" \
         --critic-warmup-steps "$warmup" --budget-s "${BUDGET_S:-0}" --overrides "${algo_overrides[@]}" "$@"
     local env_lines overrides
     env_lines="$("$PYTHON" -m recipe.asyppo.cpu.overrides --env --out "$out" --threads "$THREADS")"
@@ -150,7 +150,7 @@ run_one() {
     echo "== $arm seed $seed: ${BUDGET_S:+budget ${BUDGET_S}s, }$train_steps steps, log $out/run.log"
     (
         set -a; eval "$env_lines"; set +a
-        "$PYTHON" -m recipe.asyppo.proc_monitor --out "$out/peak_memory.json" -- \
+        "$PYTHON" -m recipe.asyppo.tools.proc_monitor --out "$out/peak_memory.json" -- \
             "$PYTHON" -m recipe.asyppo.main_asyppo "${overrides[@]}" "${algo_overrides[@]}" "${schedule[@]}" \
             "trainer.experiment_name=learning_${arm}_seed$seed" \
             "trainer.val_before_train=true" "trainer.test_freq=$TEST_FREQ" \
@@ -171,11 +171,11 @@ run_one() {
             "actor_rollout_ref.actor.fsdp_config.seed=$seed" "critic.fsdp.seed=$seed" \
             "$@" > "$out/run.log" 2>&1
     ) || { echo "$arm seed $seed failed; end of $out/run.log:" >&2; tail -40 "$out/run.log" >&2; exit 1; }
-    "$PYTHON" -m recipe.asyppo.study finish "$out" >> "$out/run.log" 2>&1 \
+    "$PYTHON" -m recipe.asyppo.tools.study finish "$out" >> "$out/run.log" 2>&1 \
         || { echo "$arm seed $seed: export failed; end of $out/run.log:" >&2; tail -20 "$out/run.log" >&2; exit 1; }
     touch "$out/finished"
-    "$PYTHON" -m recipe.asyppo.study collect "$WORK_DIR"
-    "$PYTHON" -m recipe.asyppo.learning_report "$WORK_DIR/cpu_study.csv" > /dev/null
+    "$PYTHON" -m recipe.asyppo.tools.study collect "$WORK_DIR"
+    "$PYTHON" -m recipe.asyppo.tools.learning_report "$WORK_DIR/cpu_study.csv" > /dev/null
 }
 
 start=$(date +%s)
@@ -184,6 +184,6 @@ for (( seed = 0; seed < SEEDS; seed++ )); do
         run_one "$arm" "$seed" "$@"
     done
 done
-"$PYTHON" -m recipe.asyppo.study collect "$WORK_DIR"
-"$PYTHON" -m recipe.asyppo.learning_report "$WORK_DIR/cpu_study.csv"
+"$PYTHON" -m recipe.asyppo.tools.study collect "$WORK_DIR"
+"$PYTHON" -m recipe.asyppo.tools.learning_report "$WORK_DIR/cpu_study.csv"
 echo "done in $(( $(date +%s) - start )) s: $WORK_DIR/cpu_study.csv, $WORK_DIR/learning.md, $WORK_DIR/learning.png"

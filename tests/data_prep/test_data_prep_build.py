@@ -124,7 +124,7 @@ def test_cli_reports_bad_input_as_an_error_line_and_exit_code_2(tmp_path, capsys
 def test_verl_rlhf_dataset_reads_the_built_train_set(math_build, tmp_path):
     from verl.utils.dataset.rl_dataset import RLHFDataset
 
-    from recipe.asyppo.tiny_models import build_tokenizer
+    from recipe.asyppo.tools.tiny_models import build_tokenizer
 
     out, _ = math_build
     tokenizer = build_tokenizer(tmp_path / "tokenizer")

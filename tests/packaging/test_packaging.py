@@ -64,3 +64,90 @@ print(json.dumps({{"reasons": [v.reason for v in verdicts], "heavy": heavy}}))
                           check=True)
     report = json.loads(done.stdout.splitlines()[-1])
     assert report == {"reasons": ["numeric", "symbolic"], "heavy": []}
+
+
+# ------------------------------------------------------------------------------------------ inside the recipe
+RECIPE = REPO_ROOT / "recipe" / "asyppo"
+# subpackage -> the recipe subpackages it may import (itself always); entry points and scripts may import any
+RECIPE_LAYERS = {
+    "core": set(),
+    "verl_compat": set(),
+    "integration": {"core", "verl_compat"},
+    "cpu": {"verl_compat", "integration"},
+    "tools": {"core", "integration"},
+}
+UPSTREAM = ("verl", "ray", "transfer_queue", "tensordict", "vllm")
+
+
+def recipe_module(path: Path) -> str:
+    parts = path.relative_to(REPO_ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Absolute module names ``path`` imports anywhere (module level or inside functions)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def recipe_graph() -> dict[str, set[str]]:
+    """recipe module -> the recipe modules it imports (``from pkg import module`` counts as importing the module)."""
+    modules = {recipe_module(path): path for path in RECIPE.rglob("*.py")}
+    return {name: {target for target in imports_of(path) if target in modules and target != name}
+            for name, path in modules.items()}
+
+
+def subpackage(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 3 or (len(parts) == 3 and parts[2] in RECIPE_LAYERS) else None
+
+
+def test_recipe_subpackages_import_only_what_their_layer_allows():
+    wrong = {}
+    for module, targets in recipe_graph().items():
+        layer = subpackage(module)
+        if layer not in RECIPE_LAYERS:
+            continue
+        allowed = RECIPE_LAYERS[layer] | {layer}
+        bad = sorted(t for t in targets if t != "recipe.asyppo" and subpackage(t) not in allowed)
+        if bad:
+            wrong[module] = bad
+    assert wrong == {}
+
+
+def test_the_core_imports_no_verl_ray_or_transfer_queue():
+    upstream = {str(path.relative_to(RECIPE)): sorted(n for n in imports_of(path) if n.split(".")[0] in UPSTREAM)
+                for path in (RECIPE / "core").rglob("*.py")}
+    assert upstream and all(names == [] for names in upstream.values()), upstream
+
+
+def test_there_is_no_import_cycle_in_the_recipe():
+    graph = recipe_graph()
+    cycles, state = [], {}
+
+    def visit(module: str, stack: list[str]) -> None:
+        state[module] = "open"
+        for target in sorted(graph.get(module, ())):
+            if state.get(target) == "open":
+                cycles.append(stack[stack.index(target):] + [target])
+            elif target not in state:
+                visit(target, [*stack, target])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
+
+
+def test_the_documented_entry_points_still_run():
+    for module in ("recipe.asyppo.main_asyppo", "recipe.asyppo.learning_report"):
+        done = subprocess.run([sys.executable, "-m", module, "--help"], cwd=REPO_ROOT, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, (module, done.stderr[-2000:])

@@ -15,7 +15,7 @@ PROBE_DIR_ENV = "ASYPPO_PROBE_DIR"
 
 
 def _install(probe_dir: str) -> None:
-    from recipe.asyppo.trainer import AsyPPOTrainer
+    from recipe.asyppo.integration.trainer import AsyPPOTrainer
 
     load_checkpoint = AsyPPOTrainer._load_checkpoint
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from verl.trainer.ppo.core_algos import compute_gae_advantage_return
 from verl.utils.torch_functional import masked_whiten as verl_masked_whiten
 
-from recipe.asyppo.algorithm import compute_asyppo_advantages, compute_gae, lowest_std_mask, masked_whiten
+from recipe.asyppo.core.algorithm import compute_asyppo_advantages, compute_gae, lowest_std_mask, masked_whiten
 
 
 def _ragged_batch(batch: int, length: int, seed: int, dtype: torch.dtype = torch.float64):

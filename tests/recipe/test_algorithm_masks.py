@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recipe.asyppo.algorithm import critic_std, ensemble_value, highest_std_mask, lowest_std_mask, tie_break_seed
+from recipe.asyppo.core.algorithm import critic_std, ensemble_value, highest_std_mask, lowest_std_mask, tie_break_seed
 
 
 def _selected(mask: torch.Tensor) -> list[tuple[int, int]]:

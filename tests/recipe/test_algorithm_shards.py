@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from recipe.asyppo.algorithm import critic_shard_ids
+from recipe.asyppo.core.algorithm import critic_shard_ids
 
 
 def test_response_shard_deals_each_prompts_responses_by_index_mod_m():

@@ -10,9 +10,10 @@ import pytest
 import torch
 from transformers import AutoConfig, AutoModelForTokenClassification
 
-from recipe.asyppo import attention
-from recipe.asyppo.main_asyppo import ATTENTION_PLUGIN, EXTERNAL_MODULES_ENV, prepare_config
+from recipe.asyppo.integration import attention
+from recipe.asyppo.integration.launch import CRITIC_LOADER_PLUGIN, EXTERNAL_MODULES_ENV, prepare
 from recipe.asyppo.scripts.check_config import compose
+from recipe.asyppo.verl_compat import critic_loader
 
 
 def test_unknown_implementation_is_rejected_naming_the_key():
@@ -42,9 +43,9 @@ def test_configured_falls_back_to_verls_default():
 def test_installed_loader_loads_the_critic_with_the_configured_implementation(tiny_models):
     import verl.utils.model as model_utils
 
-    attention.install_value_model_loader()
-    attention.install_value_model_loader()  # idempotent
-    assert model_utils.load_valuehead_model is attention.load_value_model
+    critic_loader.install_value_model_loader()
+    critic_loader.install_value_model_loader()  # idempotent
+    assert model_utils.load_valuehead_model is critic_loader.load_value_model
     config = AutoConfig.from_pretrained(tiny_models[1], attn_implementation="sdpa")
     config.num_labels = 1  # as verl's engine sets it before calling the loader
     critic = model_utils.load_valuehead_model(str(tiny_models[1]), torch.float32, config, False)
@@ -58,8 +59,8 @@ def test_entry_point_installs_the_critic_loader_in_every_process(implementation,
     # the loader also computes the value head in float32, which every critic needs, flash-attention or not
     monkeypatch.setenv(EXTERNAL_MODULES_ENV, "")
     config = compose(["asyppo.enable=false", f"++critic.model.override_config.attn_implementation={implementation}"])
-    prepare_config(config)
-    assert ATTENTION_PLUGIN in os.environ[EXTERNAL_MODULES_ENV].split(",")
+    prepare(config)
+    assert CRITIC_LOADER_PLUGIN in os.environ[EXTERNAL_MODULES_ENV].split(",")
 
 
 def test_sdpa_attends_per_sequence_in_a_packed_micro_batch(tiny_models):

@@ -11,7 +11,13 @@ from hydra import compose, initialize_config_dir
 from omegaconf import open_dict
 
 from recipe.asyppo import main_asyppo
-from recipe.asyppo.config import AsyPPOConfig, AsyPPOConfigError, check_against_trainer, per_critic_mini_batch_size
+from recipe.asyppo.integration import launch
+from recipe.asyppo.integration.config import (
+    AsyPPOConfig,
+    AsyPPOConfigError,
+    check_against_trainer,
+    per_critic_mini_batch_size,
+)
 
 CONFIG_DIR = os.path.join(os.path.dirname(main_asyppo.__file__), "config")
 
@@ -93,24 +99,24 @@ def test_conflicts_with_the_verl_config_name_the_keys(overrides, message):
 
 
 def test_entry_point_selects_the_asyppo_trainer_and_the_math_reward(monkeypatch):
-    monkeypatch.setenv(main_asyppo.EXTERNAL_MODULES_ENV, "some.plugin")
+    monkeypatch.setenv(launch.EXTERNAL_MODULES_ENV, "some.plugin")
     config = _compose(*SIZES)
     with open_dict(config):
-        config.ray_kwargs.ray_init.runtime_env = {"env_vars": {main_asyppo.EXTERNAL_MODULES_ENV: "some.plugin"}}
-    main_asyppo.prepare_config(config)
+        config.ray_kwargs.ray_init.runtime_env = {"env_vars": {launch.EXTERNAL_MODULES_ENV: "some.plugin"}}
+    launch.prepare(config)
     assert config.trainer.v1.trainer_mode == "asyppo"
     assert config.reward.custom_reward_function.path.endswith(os.path.join("rewards", "verl_reward.py"))
-    expected = f"some.plugin,{main_asyppo.TRAINER_MODULE},{main_asyppo.ATTENTION_PLUGIN}"
-    assert os.environ[main_asyppo.EXTERNAL_MODULES_ENV] == expected
-    assert config.ray_kwargs.ray_init.runtime_env.env_vars[main_asyppo.EXTERNAL_MODULES_ENV] == expected
+    expected = f"some.plugin,{launch.TRAINER_MODULE},{launch.CRITIC_LOADER_PLUGIN}"
+    assert os.environ[launch.EXTERNAL_MODULES_ENV] == expected
+    assert config.ray_kwargs.ray_init.runtime_env.env_vars[launch.EXTERNAL_MODULES_ENV] == expected
 
 
 def test_entry_point_leaves_stock_verl_alone_when_disabled_but_for_the_critic_loader(monkeypatch):
-    monkeypatch.delenv(main_asyppo.EXTERNAL_MODULES_ENV, raising=False)
+    monkeypatch.delenv(launch.EXTERNAL_MODULES_ENV, raising=False)
     config = _compose("asyppo.enable=false", "algorithm.adv_estimator=grpo", "asyppo.num_critics=3")
-    main_asyppo.prepare_config(config)
+    launch.prepare(config)
     assert config.trainer.v1.trainer_mode == "sync"
-    assert os.environ[main_asyppo.EXTERNAL_MODULES_ENV] == main_asyppo.ATTENTION_PLUGIN
+    assert os.environ[launch.EXTERNAL_MODULES_ENV] == launch.CRITIC_LOADER_PLUGIN
     assert config.reward.custom_reward_function.path.endswith("verl_reward.py")
 
 
@@ -118,17 +124,17 @@ def test_entry_point_leaves_stock_verl_alone_when_disabled_but_for_the_critic_lo
 def test_entry_point_turns_off_value_clipping_for_the_mse_critic_loss_of_asyppo_and_stock_ppo(enable):
     config = _compose(*SIZES, f"asyppo.enable={enable}")
     assert config.critic.cliprange_value == 0.5  # verl's default
-    main_asyppo.prepare_config(config)
+    launch.prepare(config)
     assert config.critic.cliprange_value == math.inf
 
 
 def test_entry_point_keeps_verls_value_clip_range_for_the_clipped_critic_loss():
     config = _compose("asyppo.enable=false", "asyppo.critic_loss=clipped", "critic.cliprange_value=0.2")
-    main_asyppo.prepare_config(config)
+    launch.prepare(config)
     assert config.critic.cliprange_value == 0.2
 
 
 def test_entry_point_keeps_an_explicit_reward_path():
     config = _compose("asyppo.enable=false", "reward.custom_reward_function.path=/x/my_reward.py")
-    main_asyppo.prepare_config(config)
+    launch.prepare(config)
     assert config.reward.custom_reward_function.path == "/x/my_reward.py"

@@ -8,7 +8,7 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoModelForTokenClassification, Qwen3Config
 
-from recipe.asyppo.cost import (
+from recipe.asyppo.tools.cost import (
     Setup,
     StepShape,
     critic_memory_per_gpu,
@@ -17,9 +17,9 @@ from recipe.asyppo.cost import (
     load_facts,
     memory_per_gpu,
 )
-from recipe.asyppo.cost import param_count as count
-from recipe.asyppo.cost.__main__ import main, parse_critics
-from recipe.asyppo.cost.facts import FACTS_DIR
+from recipe.asyppo.tools.cost import param_count as count
+from recipe.asyppo.tools.cost.__main__ import main, parse_critics
+from recipe.asyppo.tools.cost.facts import FACTS_DIR
 
 # Hand count of Qwen3-0.6B (hidden 1024, 28 layers, 16 heads x 128, 8 kv heads, intermediate 3072, vocab 151936, tied):
 #   attention  1024*2048 (q) + 2*1024*1024 (k, v) + 2048*1024 (o) + 2*128 (q/k norm) = 6,291,712

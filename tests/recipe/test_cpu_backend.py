@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from recipe.asyppo.cpu.hf_generation import HFGenerator, SamplingSpec
-from recipe.asyppo.tiny_models import build_model
+from recipe.asyppo.tools.tiny_models import build_model
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -235,8 +235,8 @@ def test_plugin_activates_only_when_verl_platform_is_cpu(platform, expected):
 def test_stock_verl_ppo_trains_one_step_and_validates_on_cpu(tiny_models, tmp_path):
     from verl_runs import STOCK_VERL, launch
 
-    from recipe.asyppo.history import read_metrics
-    from recipe.asyppo.tiny_data import build_tiny_data
+    from recipe.asyppo.integration.history import read_metrics
+    from recipe.asyppo.tools.tiny_data import build_tiny_data
 
     data = build_tiny_data(tmp_path / "data", num_train=8, num_val=4)
     launch(STOCK_VERL, tmp_path / "run", tiny_models, data, 1, sizes={"max_response_length": 16}).wait_ok()

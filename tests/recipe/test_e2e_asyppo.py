@@ -2,7 +2,7 @@
 
 Each launch is a subprocess of ``python -m recipe.asyppo.main_asyppo`` (or stock ``python -m verl.trainer.main_ppo``)
 with the CPU overrides of ``recipe.asyppo.cpu.overrides`` (see ``verl_runs``); metrics are read with
-``recipe.asyppo.history.read_metrics`` (``{step: {metric: value}}`` over all launches of a run).
+``recipe.asyppo.integration.history.read_metrics`` (``{step: {metric: value}}`` over all launches of a run).
 
 The two-critic tests share one interrupted and resumed run (``interrupted_run``), the expensive part.
 """
@@ -22,10 +22,10 @@ from torch.distributed.tensor import DTensor
 from transformers import AutoModelForTokenClassification, AutoTokenizer
 from verl_runs import ASYPPO, STOCK_VERL, launch, probe_env
 
-from recipe.asyppo import study
-from recipe.asyppo.greedy_validation import AGENT_LOOP_CONFIG, with_greedy_copies
-from recipe.asyppo.history import History, history_path, read_metrics, read_step_records
-from recipe.asyppo.tiny_data import build_tiny_data
+from recipe.asyppo.integration.greedy_validation import AGENT_LOOP_CONFIG, with_greedy_copies
+from recipe.asyppo.integration.history import History, history_path, read_metrics, read_step_records
+from recipe.asyppo.tools import study
+from recipe.asyppo.tools.tiny_data import build_tiny_data
 
 pytestmark = pytest.mark.slow
 

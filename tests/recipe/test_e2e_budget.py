@@ -11,9 +11,9 @@ from hydra import compose, initialize_config_dir
 from verl_runs import ASYPPO, launch
 
 from recipe.asyppo import main_asyppo
-from recipe.asyppo.history import read_metrics
-from recipe.asyppo.main_asyppo import prepare_config
-from recipe.asyppo.tiny_data import build_tiny_data
+from recipe.asyppo.integration.history import read_metrics
+from recipe.asyppo.integration.launch import BUDGET_MODULE, EXTERNAL_MODULES_ENV, prepare
+from recipe.asyppo.tools.tiny_data import build_tiny_data
 
 SIZES = {"train_batch_size": 4, "rollout_n": 2, "max_prompt_length": 128, "max_response_length": 8}
 CONFIG_DIR = os.path.join(os.path.dirname(main_asyppo.__file__), "config")
@@ -44,13 +44,13 @@ def _config(*overrides: str):
 
 
 def test_a_stock_run_with_a_budget_gets_the_budget_trainer_and_a_bad_budget_is_refused(monkeypatch):
-    monkeypatch.delenv(main_asyppo.EXTERNAL_MODULES_ENV, raising=False)
+    monkeypatch.delenv(EXTERNAL_MODULES_ENV, raising=False)
     config = _config(*GRPO, "budget.wall_clock_s=900")
-    prepare_config(config)
+    prepare(config)
     assert config.trainer.v1.trainer_mode == "sync_budget"
     # every Ray process imports the module that registers the budget trainer
-    assert "recipe.asyppo.budget" in os.environ[main_asyppo.EXTERNAL_MODULES_ENV].split(",")
+    assert BUDGET_MODULE in os.environ[EXTERNAL_MODULES_ENV].split(",")
     assert _config(*GRPO).trainer.v1.trainer_mode == "sync"  # no budget: verl's own trainer
     for bad in ("0", "-5", "soon"):
         with pytest.raises(ValueError, match="budget.wall_clock_s must be a positive number"):
-            prepare_config(_config(*GRPO, f"budget.wall_clock_s={bad}"))
+            prepare(_config(*GRPO, f"budget.wall_clock_s={bad}"))

@@ -65,7 +65,7 @@ def test_shaped_pair_shares_the_tokenizer_and_reports_parameter_counts(tmp_path)
 def test_gpu_check_critics_are_about_a_sixth_of_the_actor_like_the_papers_0_6b_and_4b():
     from transformers import AutoModelForCausalLM
 
-    from recipe.asyppo.tiny_models import model_config
+    from recipe.asyppo.tools.tiny_models import model_config
 
     text = (SCRIPTS_DIR / "gpu_check.sh").read_text()
     shapes = [Shape.parse(re.search(rf'{key}="\$\{{{key}:-([\d ]+)\}}"', text).group(1))

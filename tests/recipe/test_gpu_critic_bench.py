@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from recipe.asyppo.tiny_models import build_model, build_tokenizer
+from recipe.asyppo.tools.tiny_models import build_model, build_tokenizer
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "gpu_critic_bench.py"
 

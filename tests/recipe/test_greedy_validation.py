@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from recipe.asyppo import greedy_validation
-from recipe.asyppo.greedy_validation import (
+from recipe.asyppo.integration.greedy_validation import (
     AGENT_LOOP_CONFIG,
     GREEDY_AGENT,
     SAMPLED_AGENT,

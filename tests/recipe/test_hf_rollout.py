@@ -15,7 +15,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from recipe.asyppo.hf_rollout import ROLLOUT_ALIASES, ROLLOUT_NAME, ROLLOUT_NAMES, register_hf_rollout
+from recipe.asyppo.integration.hf_rollout import ROLLOUT_ALIASES, ROLLOUT_NAME, ROLLOUT_NAMES, register_hf_rollout
 
 NODE_A, NODE_B = "a" * 56, "b" * 56  # Ray node ids are 28 bytes in hex
 
@@ -61,12 +61,12 @@ def test_a_server_configured_as_hf_or_hf_cpu_samples_the_same_tokens(tiny_models
 
 @pytest.mark.parametrize(("name", "plugged"), [("hf", True), ("hf_cpu", True), ("vllm", False)])
 def test_the_entry_point_registers_the_hf_rollout_in_every_process_when_a_run_selects_it(name, plugged, monkeypatch):
-    from recipe.asyppo.hf_rollout import PLUGIN_MODULE
-    from recipe.asyppo.main_asyppo import EXTERNAL_MODULES_ENV, prepare_config
+    from recipe.asyppo.integration.hf_rollout import PLUGIN_MODULE
+    from recipe.asyppo.integration.launch import EXTERNAL_MODULES_ENV, prepare
     from recipe.asyppo.scripts.check_config import compose
 
     monkeypatch.setenv(EXTERNAL_MODULES_ENV, "")
-    prepare_config(compose(["asyppo.enable=false", f"actor_rollout_ref.rollout.name={name}"]))
+    prepare(compose(["asyppo.enable=false", f"actor_rollout_ref.rollout.name={name}"]))
     assert (PLUGIN_MODULE in os.environ[EXTERNAL_MODULES_ENV].split(",")) is plugged
 
 
@@ -163,8 +163,8 @@ def test_the_adapter_sends_floating_weights_on_the_host_in_the_rollout_dtype():
 def test_the_tiny_cpu_demo_trains_the_same_step_with_hf_and_hf_cpu(tmp_path, tiny_models):
     from verl_runs import ASYPPO, launch
 
-    from recipe.asyppo.history import read_metrics
-    from recipe.asyppo.tiny_data import build_tiny_data
+    from recipe.asyppo.integration.history import read_metrics
+    from recipe.asyppo.tools.tiny_data import build_tiny_data
 
     data = build_tiny_data(tmp_path / "data", num_train=8, num_val=4)
     sizes = {"max_response_length": 16}

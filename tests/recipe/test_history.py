@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from recipe.asyppo.history import (
+from recipe.asyppo.integration.history import (
     file_logger_path,
     history_path,
     keep_steps_up_to,

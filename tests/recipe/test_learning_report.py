@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from recipe.asyppo.learning_report import Estimate, curve_bands, main, markdown, read_rows
-from recipe.asyppo.study import CURVE_FIELDS, SUMMARY_FIELDS
+from recipe.asyppo.tools.learning_report import Estimate, curve_bands, main, markdown, read_rows
+from recipe.asyppo.tools.study import CURVE_FIELDS, SUMMARY_FIELDS
 
 
 def _write(path: Path, fields, rows) -> Path:

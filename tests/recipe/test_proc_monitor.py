@@ -7,7 +7,7 @@ import sys
 
 import psutil
 
-from recipe.asyppo.proc_monitor import main
+from recipe.asyppo.tools.proc_monitor import main
 
 CHILD_HOLDS_300_MIB = (
     "import subprocess, sys, time\n"

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -22,18 +23,20 @@ import yaml
 from omegaconf import OmegaConf
 
 from eval.generation import MAX_RESPONSE_TOKENS
-from recipe.asyppo.config import AsyPPOConfigError
-from recipe.asyppo.cost.__main__ import DEFAULTS as COST_DEFAULTS
-from recipe.asyppo.cost.facts import FACTS_DIR
+from recipe.asyppo.integration import launch
+from recipe.asyppo.integration.config import AsyPPOConfigError
+from recipe.asyppo.integration.launch import prepare
 from recipe.asyppo.scripts.build_val_set import build_val_set
 from recipe.asyppo.scripts.check_config import (
     compose,
     composed_and_validated,
-    critic_budget_warnings,
+    critic_token_limit_warnings,
     logger_warnings,
     memory_report,
 )
 from recipe.asyppo.scripts.smoke_report import report, summarize
+from recipe.asyppo.tools.cost.__main__ import DEFAULTS as COST_DEFAULTS
+from recipe.asyppo.tools.cost.facts import FACTS_DIR
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[2] / "recipe" / "asyppo" / "scripts"
 SCRIPTS = sorted(path.name for path in SCRIPTS_DIR.glob("run_*.sh"))
@@ -55,11 +58,12 @@ def model_root(tiny_models, tmp_path_factory) -> Path:
 
 
 def script_env(model_root: Path, **settings: str) -> dict[str, str]:
-    """The environment the scripts run in: tiny models, a fixed data dir, no Ray cluster, sdpa attention (no
-    flash-attn on a CPU machine), and ``settings``."""
+    """The environment the scripts run in: this interpreter (``PYTHON``; the first python on PATH may lack the
+    project's dependencies), tiny models, a fixed data dir, no Ray cluster, sdpa attention (no flash-attn on a CPU
+    machine), and ``settings``."""
     keep = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "PYTHONPATH", "LANG")}
-    return {**keep, "MODEL_ROOT": str(model_root), "DATA_DIR": "/data/asyppo", "RAY_ADDRESS": "",
-            "ATTN_IMPLEMENTATION": "sdpa", **settings}
+    return {**keep, "PYTHON": sys.executable, "MODEL_ROOT": str(model_root), "DATA_DIR": "/data/asyppo",
+            "RAY_ADDRESS": "", "ATTN_IMPLEMENTATION": "sdpa", **settings}
 
 
 def run_script(script: str, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -168,14 +172,16 @@ def test_shared_settings_state_the_papers_values(resolved):
 
 
 def test_every_value_in_the_shared_settings_is_sourced():
-    # each default is either stated by the paper or marked as our choice (paths, machine and logging excepted)
+    # each default is either stated by the paper or marked as our choice (paths, machine, interpreter and logging
+    # excepted)
     unsourced = [
         line for line in (SCRIPTS_DIR / "common.sh").read_text().splitlines()
         if line.startswith(': "${') and "PAPER" not in line and "OUR CHOICE" not in line
     ]
     names = {line.split("${")[1].split(":=")[0] for line in unsourced}
     assert names == {"MODEL_ROOT", "DATA_DIR", "VAL_FILES", "NNODES", "RAY_ADDRESS", "PROJECT_NAME",
-                     "EXPERIMENT_NAME", "LOGGER", "ACTOR_TOKENS_PER_GPU", "CRITIC_TOKENS_PER_GPU", "CRITIC_MODEL_PATHS"}
+                     "EXPERIMENT_NAME", "LOGGER", "ACTOR_TOKENS_PER_GPU", "CRITIC_TOKENS_PER_GPU", "CRITIC_MODEL_PATHS",
+                     "PYTHON"}
 
 
 def test_training_response_length_is_the_one_eval_cuts_responses_at(resolved):
@@ -222,6 +228,17 @@ def test_an_impossible_ablation_fails_the_dry_run_naming_the_keys(model_root):
         composed_and_validated(overrides)
 
 
+@pytest.mark.parametrize("script", ["run_qwen3_4b_asyppo.sh", "run_qwen3_4b_grpo.sh"])
+def test_dry_run_refuses_what_the_launch_refuses_with_the_launchs_message(model_root, script):
+    env = script_env(model_root)
+    with pytest.raises(ValueError) as refused:
+        prepare(compose([*overrides_of(script, env), "budget.wall_clock_s=-5"]))
+    assert str(refused.value) == "budget.wall_clock_s must be a positive number of seconds or null, got -5"
+    result = run_script(script, ["--dry-run", "budget.wall_clock_s=-5"], env)
+    assert result.returncode == 1
+    assert f"dry run: invalid config: ValueError: {refused.value}" in result.stderr
+
+
 def test_unknown_script_option_is_rejected(model_root):
     result = run_script("run_qwen3_4b_ppo.sh", ["--dryrun"], script_env(model_root))
     assert result.returncode == 2
@@ -254,7 +271,7 @@ def test_validation_set_holds_the_six_paper_benchmarks(tmp_path):
 
 def test_gpu_smoke_runs_asyppo_and_ppo_through_the_launch_scripts_with_valid_configs(tmp_path):
     env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "PYTHONPATH", "LANG")}
-    env.update(SMOKE_MODE="print-overrides", WORK_DIR=str(tmp_path), ACTOR_SHAPE="64 2 4 2 128",
+    env.update(PYTHON=sys.executable, SMOKE_MODE="print-overrides", WORK_DIR=str(tmp_path), ACTOR_SHAPE="64 2 4 2 128",
                CRITIC_SHAPE="32 1 2 1 64")
     result = subprocess.run(["bash", str(SCRIPTS_DIR / "gpu_smoke.sh")], env=env, capture_output=True, text=True,
                             timeout=300)
@@ -326,7 +343,8 @@ def fake_command(directory: Path, name: str) -> Path:
 
 
 def fake_run(script: str, model_root: Path, tmp_path: Path, name: str, **settings: str) -> list[str]:
-    env = script_env(model_root, **settings)
+    """The arguments the script passes to command ``name`` (``PYTHON`` is ``name`` too, to catch the interpreter)."""
+    env = script_env(model_root, **{"PYTHON": name, **settings})
     env["PATH"] = f"{fake_command(tmp_path / 'bin', name)}:{env['PATH']}"
     result = run_script(script, [], env)
     assert result.returncode == 0, result.stderr
@@ -334,7 +352,7 @@ def fake_run(script: str, model_root: Path, tmp_path: Path, name: str, **setting
 
 
 def test_launch_runs_the_asyppo_entry_point_with_the_printed_overrides(model_root, tmp_path):
-    argv = fake_run("run_qwen3_4b_asyppo.sh", model_root, tmp_path, "python3")
+    argv = fake_run("run_qwen3_4b_asyppo.sh", model_root, tmp_path, "my-python")
     assert argv[:2] == ["-m", "recipe.asyppo.main_asyppo"]
     assert argv[2:] == overrides_of("run_qwen3_4b_asyppo.sh", script_env(model_root))
 
@@ -346,7 +364,7 @@ def test_multi_node_launch_submits_a_ray_job_that_ships_the_repo(model_root, tmp
     assert runtime_env["working_dir"] == str(SCRIPTS_DIR.parents[2])
     # critics load through the attention plugin (configured attention, float32 value head) on every node
     assert runtime_env["env_vars"] == {
-        "VERL_USE_EXTERNAL_MODULES": "recipe.asyppo.trainer,recipe.asyppo.attention_plugin"}
+        "VERL_USE_EXTERNAL_MODULES": f"{launch.TRAINER_MODULE},{launch.CRITIC_LOADER_PLUGIN}"}
     entry = argv[argv.index("--") + 1:]
     assert entry[:3] == ["python3", "-m", "recipe.asyppo.main_asyppo"]
     assert "trainer.nnodes=2" in entry
@@ -402,12 +420,12 @@ def composed_critic(flat: dict[str, object]):
     return OmegaConf.create(tree)
 
 
-def test_dry_run_warns_when_the_critic_budget_key_is_one_verl_ignores(model_root):
+def test_dry_run_warns_when_the_critic_token_limit_is_one_verl_ignores(model_root):
     overrides = overrides_of("run_qwen3_4b_asyppo.sh", script_env(model_root))
     config = composed_and_validated([*overrides, "critic.ppo_infer_max_token_len_per_gpu=4096"])
-    (warning,) = critic_budget_warnings(config)
+    (warning,) = critic_token_limit_warnings(config)
     assert "critic.ppo_max_token_len_per_gpu=36864 has no effect" in warning
-    assert not critic_budget_warnings(composed_and_validated(overrides))
+    assert not critic_token_limit_warnings(composed_and_validated(overrides))
 
 
 def test_loggers_default_to_console_and_tensorboard_and_add_wandb_with_a_key(model_root):
@@ -466,7 +484,7 @@ def test_ray_job_ships_the_repo_without_runs_smoke_dirs_models_or_weights(model_
     argv = fake_run("run_qwen3_14b_asyppo_1.7b.sh", model_root, tmp_path, "ray", RAY_ADDRESS="http://head:8265")
     excludes = json.loads(argv[argv.index("--runtime-env-json") + 1])["excludes"]
     tree = tmp_path / "repo"
-    for path in ("recipe/asyppo/trainer.py", "recipe/asyppo/scripts/gpu_smoke.sh", "rewards/verl_reward.py",
+    for path in ("recipe/asyppo/integration/trainer.py", "recipe/asyppo/scripts/gpu_smoke.sh", "rewards/verl_reward.py",
                  "runs/a/metrics.jsonl", "gpu_smoke_run/models/actor/model.safetensors", "checkpoints/x/opt.pt",
                  "models/Qwen3-8B-Base/config.json", "tensorboard_log/p/e/events", "wandb/run/files",
                  "outputs/o.txt", ".git/HEAD", "data/critic.bin"):
@@ -475,4 +493,5 @@ def test_ray_job_ships_the_repo_without_runs_smoke_dirs_models_or_weights(model_
     create_package(str(tree), tmp_path / "pkg.zip", include_gitignore=False, excludes=excludes)
     with zipfile.ZipFile(tmp_path / "pkg.zip") as package:
         shipped = sorted(name for name in package.namelist() if not name.endswith("/"))
-    assert shipped == ["recipe/asyppo/scripts/gpu_smoke.sh", "recipe/asyppo/trainer.py", "rewards/verl_reward.py"]
+    assert shipped == ["recipe/asyppo/integration/trainer.py", "recipe/asyppo/scripts/gpu_smoke.sh",
+                       "rewards/verl_reward.py"]

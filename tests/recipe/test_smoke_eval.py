@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from recipe.asyppo.scripts import smoke_eval
-from recipe.asyppo.tiny_models import build_tokenizer
+from recipe.asyppo.tools.tiny_models import build_tokenizer
 
 
 @dataclass

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from recipe.asyppo import study
-from recipe.asyppo.study import (
+from recipe.asyppo.tools import study
+from recipe.asyppo.tools.study import (
     FINISHED,
     SUMMARY,
     StudyVersionError,

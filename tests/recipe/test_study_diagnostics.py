@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from recipe.asyppo.metrics import mask_composition_metrics, std_error_metrics
-from recipe.asyppo.token_classes import DIGIT, OTHER, SPECIAL, classify, token_class_table
+from recipe.asyppo.core.metrics import mask_composition_metrics, std_error_metrics
+from recipe.asyppo.core.token_classes import DIGIT, OTHER, SPECIAL, classify, token_class_table
 
 
 class _Tokenizer:

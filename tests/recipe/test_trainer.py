@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from recipe.asyppo.algorithm import QuantileMask
-from recipe.asyppo.metrics import (
+from recipe.asyppo.core.algorithm import QuantileMask
+from recipe.asyppo.core.metrics import (
     critic_update_metrics,
     critic_value_metrics,
     entropy_split_metrics,
@@ -16,7 +16,8 @@ from recipe.asyppo.metrics import (
     quantile_mask_metrics,
     std_metrics,
 )
-from recipe.asyppo.trainer import mean_over_critics, shard_keys
+from recipe.asyppo.integration.trainer import mean_over_critics, shard_keys
+from recipe.asyppo.verl_compat.copies import reduce_critic_update_metrics
 
 # verl keys: {uid}_{session_id}_{turn}; two prompts with four responses each
 KEYS = [f"{uid}_{session}_0" for uid in ("p-a", "p-b") for session in range(4)]
@@ -101,3 +102,57 @@ def test_critic_update_metrics_are_renamed_per_critic_and_averaged_under_verl_na
                      "asyppo/critic_0/num_samples": 4.0, "asyppo/critic_0/update_time_s": 0.5}
     assert mean_over_critics([first, second]) == {"critic/vf_loss": 2.0, "critic/grad_norm": 3.0,
                                                   "critic/num_samples": 4.0, "critic/update_time_s": 1.0}
+
+
+def test_critic_mfu_is_logged_under_verls_name_perf_mfu_critic():
+    # verl's _update_critic logs the critic's MFU as perf/mfu/critic, not critic/mfu
+    # (its memory stays under critic/: critic/perf/max_memory_allocated_gb)
+    outputs = [{"metrics": {"mfu": [mfu], "vf_loss": [1.0], "perf/max_memory_allocated_gb": [2.0]}}
+               for mfu in (0.2, 0.4)]
+    per_critic = [critic_update_metrics(i, reduce_critic_update_metrics(output), num_samples=4, seconds=1.0)
+                  for i, output in enumerate(outputs)]
+    assert per_critic[0]["asyppo/critic_0/perf/mfu/critic"] == 0.2
+    averaged = mean_over_critics(per_critic)
+    assert averaged["perf/mfu/critic"] == pytest.approx(0.3) and "critic/mfu" not in averaged
+    assert averaged["critic/perf/max_memory_allocated_gb"] == 2.0 and "perf/max_memory_allocated_gb" not in averaged
+
+
+
+def test_verls_private_step_methods_run_the_trainers_public_steps_in_algorithm_order():
+    from recipe.asyppo.integration.trainer import AsyPPOTrainer
+    from recipe.asyppo.verl_compat.trainer_hooks import CriticEnsembleTrainerHooks
+
+    calls = []
+
+    class Probe(CriticEnsembleTrainerHooks):
+        def compute_values(self, batch, metrics):
+            calls.append("compute_values")
+            return batch
+
+        def compute_advantages(self, batch, metrics):
+            calls.append("compute_advantages")
+            return batch
+
+        def update_critics(self, batch, metrics):
+            calls.append("update_critics")
+            return batch
+
+        def update_actor(self, batch, metrics):
+            calls.append("update_actor")
+            return batch
+
+    probe = object.__new__(Probe)  # no verl set-up: only the routing is under test
+    for private in ("_compute_values", "_compute_advantage", "_update_critic", "_update_actor"):
+        assert getattr(probe, private)("batch", {}) == "batch"
+    assert calls == ["compute_values", "compute_advantages", "update_critics", "update_actor"]
+    assert all(getattr(AsyPPOTrainer, name) is getattr(CriticEnsembleTrainerHooks, name)
+               for name in ("_compute_values", "_compute_advantage", "_update_critic", "_update_actor"))
+
+
+def test_budget_metrics_are_logged_with_the_step_through_verls_sync_metrics_once():
+    from recipe.asyppo.integration.budget import BudgetPPOTrainerSync
+
+    trainer = object.__new__(BudgetPPOTrainerSync)
+    trainer._budget_metrics = {"budget/elapsed_s": 12.5, "budget/stopped": 1.0}
+    assert trainer._consume_sync_metrics() == {"budget/elapsed_s": 12.5, "budget/stopped": 1.0}
+    assert trainer._consume_sync_metrics() == {}

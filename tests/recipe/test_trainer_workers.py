@@ -11,7 +11,7 @@ from hydra import compose, initialize_config_module
 from verl.utils.config import omega_conf_to_dataclass
 from verl.workers.config import TrainingWorkerConfig
 
-from recipe.asyppo.critic_workers import (
+from recipe.asyppo.integration.critic_workers import (
     AsyCriticWorker,
     CriticEnsembleSpec,
     critic_checkpoint_dir,

@@ -7,8 +7,8 @@ import pytest
 import torch
 from transformers import AutoConfig, AutoModelForTokenClassification
 
-from recipe.asyppo.attention import load_value_model
-from recipe.asyppo.value_head import compute_in_float32, float32_value_head
+from recipe.asyppo.verl_compat.critic_loader import load_value_model
+from recipe.asyppo.verl_compat.value_head import compute_in_float32, float32_value_head
 
 
 def _bf16_critic(critic_dir):

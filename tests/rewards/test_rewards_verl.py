@@ -61,7 +61,7 @@ def test_compute_score_works_from_an_executor_thread_like_verls_reward_loop():
 
 @pytest.fixture(scope="module")
 def tokenizer(tmp_path_factory):
-    from recipe.asyppo.tiny_models import build_tokenizer
+    from recipe.asyppo.tools.tiny_models import build_tokenizer
 
     return build_tokenizer(tmp_path_factory.mktemp("tokenizer"))
 

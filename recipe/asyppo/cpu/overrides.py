@@ -28,18 +28,19 @@ import argparse
 from collections.abc import Mapping
 from pathlib import Path
 
-from recipe.asyppo.hf_rollout import ROLLOUT_NAME as HF_ROLLOUT
+from recipe.asyppo.integration.hf_rollout import ROLLOUT_NAME
+from recipe.asyppo.integration.reward import REWARD_FUNCTION_NAME, reward_function_path
 
 PLUGIN_MODULE = "recipe.asyppo.cpu.plugin"
-REWARD_FUNCTION = Path(__file__).resolve().parents[3] / "rewards" / "verl_reward.py"
 
 
 def cpu_env(out_dir: str | Path, threads: int = 1) -> dict[str, str]:
     """Environment variables for the driver and every Ray process of a CPU run (``threads`` torch threads each).
 
     Metrics go to ``out_dir/metrics.jsonl`` (verl's ``file`` logger; launches through ``recipe.asyppo.main_asyppo``
-    keep earlier launches in ``out_dir/metrics.history.jsonl``, and ``recipe.asyppo.history.read_metrics(out_dir)``
-    reads both); ``out_dir`` is created, since that logger does not create the directory of an explicit path.
+    keep earlier launches in ``out_dir/metrics.history.jsonl``, and
+    ``recipe.asyppo.integration.history.read_metrics(out_dir)`` reads both); ``out_dir`` is created, since that logger
+    does not create the directory of an explicit path.
     """
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     return {
@@ -65,7 +66,7 @@ def cpu_overrides(
     rollout_n: int = 2,
     max_prompt_length: int = 128,
     max_response_length: int = 32,
-    reward_function: str | Path = REWARD_FUNCTION,
+    reward_function: str | Path | None = None,
     ray_num_cpus: int = 16,
     extra_env: Mapping[str, str] | None = None,
     threads: int = 1,
@@ -73,14 +74,15 @@ def cpu_overrides(
     """Hydra overrides (``key=value`` strings) for a tiny GAE-PPO run on CPU with the ``hf`` rollout.
 
     Args:
-        actor_path, critic_path: HF model directories (e.g. from ``python -m recipe.asyppo.tiny_models``).
-        train_file, val_file: verl-schema parquet files (e.g. from ``python -m recipe.asyppo.tiny_data``).
+        actor_path, critic_path: HF model directories (e.g. from ``python -m recipe.asyppo.tools.tiny_models``).
+        train_file, val_file: verl-schema parquet files (e.g. from ``python -m recipe.asyppo.tools.tiny_data``).
         out_dir: run directory: checkpoints go to ``out_dir/checkpoints``, metrics to ``out_dir/metrics.jsonl``.
         steps: training steps; validation runs after the last one.
         train_batch_size: prompts per step (also the PPO mini-batch, so one update per step); ``rollout_n``
             responses each.
         max_prompt_length, max_response_length: tokens.
-        reward_function: file defining ``compute_score`` (verl's custom reward function).
+        reward_function: file defining ``compute_score`` (verl's custom reward function); None: the project's
+            (:func:`recipe.asyppo.integration.reward.reward_function_path`).
         ray_num_cpus: logical CPUs declared to Ray (not threads used).
         extra_env: environment variables for every Ray process, over :func:`cpu_env` (e.g. more
             ``VERL_USE_EXTERNAL_MODULES``); give them to the driver's environment as well.
@@ -133,15 +135,15 @@ def cpu_overrides(
         f"actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu={micro}",
         f"critic.ppo_micro_batch_size_per_gpu={micro}",
         # rollout
-        f"actor_rollout_ref.rollout.name={HF_ROLLOUT}",
+        f"actor_rollout_ref.rollout.name={ROLLOUT_NAME}",
         f"actor_rollout_ref.rollout.n={rollout_n}",
         "actor_rollout_ref.rollout.tensor_model_parallel_size=1",
         "actor_rollout_ref.rollout.dtype=float32",
         "actor_rollout_ref.rollout.agent.num_workers=1",
         # algorithm and reward
         "algorithm.adv_estimator=gae",
-        f"reward.custom_reward_function.path={Path(reward_function).resolve()}",
-        "reward.custom_reward_function.name=compute_score",
+        f"reward.custom_reward_function.path={Path(reward_function or reward_function_path()).resolve()}",
+        f"reward.custom_reward_function.name={REWARD_FUNCTION_NAME}",
         "reward.num_workers=1",
         # resources
         "trainer.device=cpu",

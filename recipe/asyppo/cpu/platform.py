@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 import torch
@@ -40,7 +40,6 @@ class _CPUDeviceModule(ModuleType):
         self.set_rng_state = torch.set_rng_state
         self.manual_seed = torch.manual_seed
         self.manual_seed_all = torch.manual_seed
-        self.memory = SimpleNamespace(_set_allocator_settings=lambda settings: None)
 
     @staticmethod
     def is_available() -> bool:

@@ -6,37 +6,34 @@ variables into ``ray_kwargs.ray_init.runtime_env``). So ``VERL_USE_EXTERNAL_MODU
 reaches all processes of a run.
 
 Importing always registers the ``cpu`` platform class (inert: auto-detection never selects it). Only when
-``VERL_PLATFORM=cpu`` does it also :func:`activate`: register verl's FSDP engines for the ``cpu`` device, register the
-``hf`` rollout (alias ``hf_cpu``; :mod:`recipe.asyppo.hf_rollout`), and apply
-:func:`recipe.asyppo.cpu.patches.apply_verl_cpu_patches`.
+``VERL_PLATFORM=cpu`` does it also :func:`activate`. What touches verl's internals (registry writes, the process-group
+patch, the critic loader) is in :mod:`recipe.asyppo.verl_compat`; this module only decides what to apply.
 """
 
 from __future__ import annotations
 
 from recipe.asyppo.cpu.platform import PLATFORM_NAME, PlatformCPU, is_cpu_platform_requested
+from recipe.asyppo.integration.hf_rollout import register_hf_rollout
+from recipe.asyppo.verl_compat.cpu_backend import register_engines_for_device, use_gloo_process_group
+from recipe.asyppo.verl_compat.critic_loader import install_value_model_loader
 
-__all__ = ["PLATFORM_NAME", "PlatformCPU", "activate", "register_cpu_engines"]
-
-
-def register_cpu_engines() -> None:
-    """Register verl's FSDP/FSDP2 actor and value engines for device ``cpu`` (verl registers them for cuda/npu)."""
-    from verl.workers.engine import EngineRegistry
-    from verl.workers.engine.fsdp.transformer_impl import FSDPEngineWithLMHead, FSDPEngineWithValueHead
-
-    for model_type, engine_cls in (("language_model", FSDPEngineWithLMHead), ("value_model", FSDPEngineWithValueHead)):
-        backends = [b for b in ("fsdp", "fsdp2") if PLATFORM_NAME not in EngineRegistry._engines[model_type][b]]
-        if backends:
-            EngineRegistry.register(model_type=model_type, backend=backends, device=PLATFORM_NAME)(engine_cls)
+__all__ = ["PLATFORM_NAME", "PlatformCPU", "activate"]
 
 
 def activate() -> None:
-    """Make this process CPU-ready for verl: engines, the ``hf`` rollout, and the documented patches."""
-    from recipe.asyppo.cpu.patches import apply_verl_cpu_patches
-    from recipe.asyppo.hf_rollout import register_hf_rollout
+    """Make this process CPU-ready for verl; idempotent.
 
-    register_cpu_engines()
+    1. verl's FSDP engines for device ``cpu`` (verl registers them for cuda/npu only).
+    2. the ``hf`` rollout (alias ``hf_cpu``; :mod:`recipe.asyppo.integration.hf_rollout`), by name: its module is
+       imported only when verl asks.
+    3. gloo for the training workers' process group (verl would build ``"cpu:gloo,cpu:gloo"``).
+    4. the critic loader with the configured attention (``sdpa`` in the CPU overrides; verl hard-codes
+       flash-attention 2).
+    """
+    register_engines_for_device(PLATFORM_NAME)
     register_hf_rollout()
-    apply_verl_cpu_patches()
+    use_gloo_process_group()
+    install_value_model_loader()
 
 
 if is_cpu_platform_requested():

@@ -2,7 +2,7 @@
 
 verl 0.9 generates only through rollout servers (vLLM, SGLang, TRT-LLM); none runs on CPU, and all need their engine
 installed. This backend fills the same three slots with plain transformers, selected with
-``actor_rollout_ref.rollout.name=hf`` (:mod:`recipe.asyppo.hf_rollout` holds the names and registers them):
+``actor_rollout_ref.rollout.name=hf`` (:mod:`recipe.asyppo.integration.hf_rollout` holds the names and registers them):
 
 - :class:`HFRolloutServer` (a Ray actor, one per replica): ``generate`` token ids in, token ids and log-probs out,
   ``update_weights`` from the trainer; sleep/wake-up/cache/profile calls are no-ops.
@@ -16,6 +16,9 @@ placed on the node of the replica's trainer worker and sees that worker's GPU (t
 the trainer's GPUs), and holds a second copy of the actor's weights in ``rollout.dtype`` there, beside the trainer's.
 Weights travel from the FSDP actor as on CPU: gathered full tensors, cast to ``rollout.dtype``, through Ray's object
 store.
+
+:func:`recipe.asyppo.integration.hf_rollout.register_hf_rollout` registers the replica and the adapter by name; this
+module is imported only when verl asks for them (the plugins, imported by every verl process, do not import it).
 
 It batches concurrent requests with one HF forward per token: for small models (CI, the CPU learning demo, sub-billion
 GPU checks) and models vLLM does not support; vLLM is far faster for real training.
@@ -43,7 +46,8 @@ from verl.workers.rollout.replica import RolloutReplica, TokenOutput
 from verl.workers.rollout.utils import ensure_async_iterator
 
 from recipe.asyppo.cpu.hf_generation import HFGenerator, SamplingSpec
-from recipe.asyppo.hf_rollout import ROLLOUT_NAME
+from recipe.asyppo.integration.hf_rollout import ROLLOUT_NAME
+from recipe.asyppo.verl_compat.cpu_backend import set_replica_server
 
 _DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16}
 DEVICES = ("cpu", "cuda")
@@ -341,8 +345,7 @@ class HFRolloutReplica(RolloutReplica):
                     device=device, **device_kwargs)
         )
         self.servers = [server]
-        self._server_handle = server
-        self._server_address = server_actor_name(self.replica_rank)
+        set_replica_server(self, server, server_actor_name(self.replica_rank))
 
 
 def _node_and_gpu(worker: Any) -> tuple[str, str]:
@@ -368,7 +371,7 @@ class HFServerAdapter(BaseRollout):
         self._dtype = rollout_dtype(self.config)
         self._server: ray.actor.ActorHandle | None = None
 
-    def _server_handle(self) -> ray.actor.ActorHandle:
+    def _rollout_server(self) -> ray.actor.ActorHandle:
         if self._server is None:
             self._server = ray.get_actor(server_actor_name(self.replica_rank))
         return self._server
@@ -392,7 +395,7 @@ class HFServerAdapter(BaseRollout):
                 named.append((name, tensor))
         if not self._is_sender:
             return
-        server = self._server_handle()
+        server = self._rollout_server()
         await server.update_weights.remote(named)
         if global_steps is not None:
             await server.set_global_steps.remote(global_steps)

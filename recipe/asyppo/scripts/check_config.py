@@ -2,11 +2,11 @@
 
 ``python -m recipe.asyppo.scripts.check_config [hydra overrides...]`` (what the launch scripts' ``--dry-run`` runs)
 composes ``recipe/asyppo/config/asyppo_trainer.yaml`` exactly as ``python -m recipe.asyppo.main_asyppo`` would,
-fills in the reward function path, the critic loss (``asyppo.critic_loss``) and (with ``asyppo.enable=true``) the
-``asyppo`` trainer mode as the entry point does, and then checks, without starting Ray, importing the trainer or
-loading weights:
+runs the entry point's own preparation (:func:`recipe.asyppo.integration.launch.prepare`: the ``asyppo:`` section and
+its batch-size constraints, ``budget.wall_clock_s``, the reward function, the critic loss (``asyppo.critic_loss``),
+the trainer mode; a dry run refuses what a launch refuses, with the same message), and then checks, without starting
+Ray or loading weights:
 
-* the ``asyppo:`` section and its batch-size constraints (``recipe.asyppo.config``) when ``asyppo.enable=true``;
 * verl's own checks (``verl.utils.config.validate_config``: batch-size divisibility, micro-batch settings, actor and
   critic dataclass conversion) and the dataclass conversion of the rollout, algorithm and model sections;
   converting a model section reads ``config.json`` and the tokenizer from its path, so model paths must exist;
@@ -15,10 +15,10 @@ loading weights:
   (``model.override_config.attn_implementation``, verl's default ``flash_attention_2`` needs flash-attn).
 
 Warnings (stderr, the dry run still succeeds): missing data files; ``wandb`` among the loggers without a W&B key
-(the run would stop after vLLM and the workers are up); a critic token budget verl's V1 trainer ignores
+(the run would stop after vLLM and the workers are up); a critic token limit per GPU that verl's V1 trainer ignores
 (``critic.ppo_max_token_len_per_gpu`` differing from ``critic.ppo_infer_max_token_len_per_gpu``, which sizes the
 critics' training and inference micro-batches); and the cost model's memory estimate for one GPU
-(``recipe.asyppo.cost.headroom``: training states + vLLM's ``gpu_memory_utilization`` share during rollout, the
+(``recipe.asyppo.tools.cost.headroom``: training states + vLLM's ``gpu_memory_utilization`` share during rollout, the
 training peak during training), a warning when it leaves less than 10% of the card free. The card's memory is
 ``$GPU_MEMORY_GIB``, else the first visible GPU's, else an 80 GB H100's.
 
@@ -36,16 +36,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 if TYPE_CHECKING:
-    from recipe.asyppo.cost import Card, Setup, StepShape
+    from recipe.asyppo.tools.cost import Card, Setup, StepShape
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 CONFIG_NAME = "asyppo_trainer"
 VERL_CRITIC_INFER_TOKENS = 32768
-"""verl's ``CriticConfig.ppo_infer_max_token_len_per_gpu`` default, the critic budget its V1 trainer uses when unset."""
+"""verl's ``CriticConfig.ppo_infer_max_token_len_per_gpu`` default: the critic's token limit per GPU that its V1 trainer
+uses when unset."""
 MIN_FREE_FRACTION = 0.10
 
 
@@ -70,20 +71,11 @@ def validate(config: DictConfig) -> None:
     from verl.utils.config import omega_conf_to_dataclass, validate_config
     from verl.workers.config import HFModelConfig, RolloutConfig
 
-    from recipe.asyppo import attention
-    from recipe.asyppo.config import AsyPPOConfig, check_against_trainer
-    from recipe.asyppo.main_asyppo import TRAINER_MODE, apply_critic_loss, reward_function_path
+    from recipe.asyppo.integration import attention
+    from recipe.asyppo.integration.launch import prepare
 
-    asyppo = AsyPPOConfig.from_section(config.get("asyppo"))
-    with open_dict(config):
-        if config.reward.custom_reward_function.get("path") is None:
-            config.reward.custom_reward_function.path = reward_function_path()
-        apply_critic_loss(asyppo, config)
-        if asyppo.enable:
-            config.trainer.v1.trainer_mode = TRAINER_MODE
+    asyppo = prepare(config)
     OmegaConf.resolve(config)
-    if asyppo.enable:
-        check_against_trainer(asyppo, config)
     validate_config(config, use_reference_policy=need_reference_policy(config), use_critic=need_critic(config))
     omega_conf_to_dataclass(config.actor_rollout_ref.rollout, RolloutConfig)
     omega_conf_to_dataclass(config.algorithm, AlgoConfig)
@@ -135,7 +127,8 @@ def logger_warnings(config: DictConfig) -> list[str]:
     return []
 
 
-def critic_budget_warnings(config: DictConfig) -> list[str]:
+def critic_token_limit_warnings(config: DictConfig) -> list[str]:
+    """A warning when ``critic.ppo_max_token_len_per_gpu`` differs from the inference limit verl's V1 trainer uses."""
     from verl.trainer.ppo.utils import need_critic
 
     critic = config.critic
@@ -150,7 +143,7 @@ def critic_budget_warnings(config: DictConfig) -> list[str]:
 
 def card_memory_gib() -> float:
     """``$GPU_MEMORY_GIB``, else the first visible GPU's total memory, else an 80 GB H100's."""
-    from recipe.asyppo.cost.model import CARD_80GB_GIB
+    from recipe.asyppo.tools.cost.model import CARD_80GB_GIB
 
     if os.environ.get("GPU_MEMORY_GIB"):
         return float(os.environ["GPU_MEMORY_GIB"])
@@ -163,17 +156,17 @@ def card_memory_gib() -> float:
 
 def cost_inputs(config: DictConfig) -> tuple[Setup, StepShape, Card]:
     """The cost model's setup, step shape and card for a resolved config (the critics verl's V1 trainer builds and
-    the micro-batch token budgets it uses). Returns ``(Setup, StepShape, Card)``.
+    the micro-batch token limits it uses). Returns ``(Setup, StepShape, Card)``.
 
     Raises:
         ValueError: a model path whose ``config.json`` lacks a field the cost model needs.
     """
     from verl.trainer.ppo.utils import need_critic, need_reference_policy
 
-    from recipe.asyppo.config import AsyPPOConfig
-    from recipe.asyppo.cost import Card, Setup, StepShape, load_facts
+    from recipe.asyppo.integration.config import AsyPPOConfig
+    from recipe.asyppo.tools.cost import Card, Setup, StepShape, load_facts
 
-    asyppo = AsyPPOConfig.from_section(config.get("asyppo"))
+    asyppo = AsyPPOConfig.of(config)
     critic_paths: list[str] = []
     if need_critic(config):
         critic_paths = [config.critic.model.path]
@@ -182,7 +175,7 @@ def cost_inputs(config: DictConfig) -> tuple[Setup, StepShape, Card]:
     actor = config.actor_rollout_ref.actor
     max_len = int(config.data.max_prompt_length) + int(config.data.max_response_length)
 
-    def budget(dynamic: bool, tokens: int | None, micro: int | None) -> int:
+    def tokens_per_gpu(dynamic: bool, tokens: int | None, micro: int | None) -> int:
         return int(tokens) if dynamic else int(micro or 1) * max_len
 
     setup = Setup(
@@ -192,9 +185,9 @@ def cost_inputs(config: DictConfig) -> tuple[Setup, StepShape, Card]:
         prompts=int(config.data.train_batch_size), group_size=int(config.actor_rollout_ref.rollout.n),
         prompt_len=int(config.data.max_prompt_length), response_len=int(config.data.max_response_length),
         gpus=int(config.trainer.nnodes) * int(config.trainer.n_gpus_per_node),
-        actor_tokens_per_gpu=budget(actor.use_dynamic_bsz, actor.ppo_max_token_len_per_gpu,
+        actor_tokens_per_gpu=tokens_per_gpu(actor.use_dynamic_bsz, actor.ppo_max_token_len_per_gpu,
                                     actor.ppo_micro_batch_size_per_gpu),
-        critic_tokens_per_gpu=budget(config.critic.get("use_dynamic_bsz", False),
+        critic_tokens_per_gpu=tokens_per_gpu(config.critic.get("use_dynamic_bsz", False),
                                      config.critic.get("ppo_infer_max_token_len_per_gpu", VERL_CRITIC_INFER_TOKENS),
                                      config.critic.get("ppo_micro_batch_size_per_gpu")),
         ppo_epochs=int(actor.ppo_epochs), use_ref=need_reference_policy(config),
@@ -206,7 +199,7 @@ def cost_inputs(config: DictConfig) -> tuple[Setup, StepShape, Card]:
 
 def memory_report(config: DictConfig) -> tuple[str, list[str]]:
     """One line with the cost model's per-GPU estimate, and a warning when it leaves < 10% of the card free."""
-    from recipe.asyppo.cost.model import GIB, headroom
+    from recipe.asyppo.tools.cost.model import GIB, headroom
 
     try:
         setup, shape, card = cost_inputs(config)
@@ -244,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     memory_line, memory_warnings = memory_report(config)
     print(f"dry run: {memory_line}", file=sys.stderr)
     warnings = [f"no such file for {entry}" for entry in missing_data_files(config)]
-    warnings += logger_warnings(config) + critic_budget_warnings(config) + memory_warnings
+    warnings += logger_warnings(config) + critic_token_limit_warnings(config) + memory_warnings
     for warning in warnings:
         print(f"dry run: warning: {warning}", file=sys.stderr)
     print("dry run: config is valid (nothing launched)", file=sys.stderr)

@@ -19,6 +19,9 @@
 
 ASYPPO_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ASYPPO_REPO_ROOT="$(cd "${ASYPPO_SCRIPTS_DIR}/../../.." && pwd)"
+# The interpreter of local launches and dry runs (e.g. PYTHON=VENV/bin/python needs no activated venv); a Ray job
+# (RAY_ADDRESS) runs the cluster's python3.
+: "${PYTHON:=python3}"
 
 # ---- paths and machines -------------------------------------------------------------------------------------------
 # Local model directories, e.g. `huggingface-cli download Qwen/Qwen3-8B-Base --local-dir $MODEL_ROOT/Qwen3-8B-Base`.
@@ -280,14 +283,15 @@ launch() {
     print)
       printf '%s\n' "${OVERRIDES[@]}" ;;
     dry-run)
-      (cd "${ASYPPO_REPO_ROOT}" && python3 -m recipe.asyppo.scripts.check_config "${OVERRIDES[@]}") ;;
+      (cd "${ASYPPO_REPO_ROOT}" && "${PYTHON}" -m recipe.asyppo.scripts.check_config "${OVERRIDES[@]}") ;;
     run)
       if [[ -n "${RAY_ADDRESS}" ]]; then
         # working_dir ships the repo to every node; the entry point registers the AsyPPO trainer and the critic
         # loader (configured attention, float32 value head) through VERL_USE_EXTERNAL_MODULES in its own process
         # only, so the job-wide env carries them to other nodes.
-        local modules=(recipe.asyppo.attention_plugin)
-        [[ "${ALGORITHM}" == asyppo ]] && modules=(recipe.asyppo.trainer "${modules[@]}")
+        # (the module names of recipe/asyppo/integration/launch.py: TRAINER_MODULE, CRITIC_LOADER_PLUGIN)
+        local modules=(recipe.asyppo.verl_compat.install_critic_loader)
+        [[ "${ALGORITHM}" == asyppo ]] && modules=(recipe.asyppo.integration.trainer "${modules[@]}")
         local env_vars="{\"VERL_USE_EXTERNAL_MODULES\": \"$(IFS=,; echo "${modules[*]}")\"}"
         ray job submit --address "${RAY_ADDRESS}" \
           --runtime-env-json "{\"working_dir\": \"${ASYPPO_REPO_ROOT}\", \"excludes\": $(ray_job_excludes_json), \"env_vars\": ${env_vars}}" \
@@ -296,7 +300,7 @@ launch() {
         echo "NNODES=${NNODES} needs a Ray cluster: start one and set RAY_ADDRESS=http://HEAD:8265" >&2
         return 1
       else
-        (cd "${ASYPPO_REPO_ROOT}" && python3 -m recipe.asyppo.main_asyppo "${OVERRIDES[@]}")
+        (cd "${ASYPPO_REPO_ROOT}" && "${PYTHON}" -m recipe.asyppo.main_asyppo "${OVERRIDES[@]}")
       fi ;;
   esac
 }

@@ -46,7 +46,7 @@ cd "${GPU_REPO_ROOT}"
 
 declare -A PHASE_S
 start_phase() { PHASE_START=$(date +%s.%N); }
-end_phase() { PHASE_S[$1]=$(python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 1))" \
+end_phase() { PHASE_S[$1]=$("${PYTHON}" -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 1))" \
   "${PHASE_START}" "$(date +%s.%N)"); }
 
 if [[ "${GPU_CHECK_MODE}" == gpu ]]; then
@@ -77,7 +77,7 @@ launch_args() {
   printf '%s\n' "actor_rollout_ref.rollout.name=hf" "actor_rollout_ref.actor.fsdp_config.use_torch_compile=false" \
     "critic.fsdp.use_torch_compile=false"
   if [[ "${GPU_CHECK_MODE}" == cpu ]]; then
-    python3 -m recipe.asyppo.cpu.overrides --out "${run_dir}" --steps "${steps}" --actor "${ACTOR_MODEL}" \
+    "${PYTHON}" -m recipe.asyppo.cpu.overrides --out "${run_dir}" --steps "${steps}" --actor "${ACTOR_MODEL}" \
       --critic "${CRITIC_MODEL}" --train "${TRAIN_FILES}" --val "${VAL_FILES}" --train-batch-size "${PROMPTS}" \
       --rollout-n "${GROUP}" --max-prompt-length "${PROMPT_LEN}" --max-response-length "${RESPONSE_LEN}" \
       | grep -v -E "^(${CPU_KEYS_DROPPED})=|VERL_FILE_LOGGER_PATH=" | sed -E 's/^[+]([^+])/++\1/'
@@ -86,7 +86,7 @@ launch_args() {
 }
 if [[ "${GPU_CHECK_MODE}" == cpu ]]; then
   set -a
-  eval "$(python3 -m recipe.asyppo.cpu.overrides --env --out "${WORK_DIR}")"
+  eval "$("${PYTHON}" -m recipe.asyppo.cpu.overrides --env --out "${WORK_DIR}")"
   set +a
 fi
 
@@ -140,7 +140,7 @@ fi
   printf '}, "exit_status": {"asyppo": %s, "ppo": %s, "asyppo_resume": %s}, "models": %s}}\n' \
     "${STATUS[asyppo]}" "${STATUS[ppo]}" "${STATUS[asyppo_resume]}" "$(cat "${WORK_DIR}/models/models.json")"
 } > "${WORK_DIR}/check.json"
-python3 -m recipe.asyppo.scripts.smoke_report --asyppo "${WORK_DIR}/asyppo" --ppo "${WORK_DIR}/ppo" \
+"${PYTHON}" -m recipe.asyppo.scripts.smoke_report --asyppo "${WORK_DIR}/asyppo" --ppo "${WORK_DIR}/ppo" \
   --actor "${ACTOR_MODEL}" --critics 2x "${CRITIC_MODEL}" --prompts "${PROMPTS}" --group-size "${GROUP}" \
   --tokens-per-gpu "${ACTOR_TOKENS_PER_GPU}" "${CRITIC_TOKENS_PER_GPU}" "${gpu_args[@]}" --steps "${STEPS}" \
   --resumed-from "${STEPS}" --device "${device}" --extra "${WORK_DIR}/check.json" --json "${SUMMARY_DIR}/gpu_run.json" \

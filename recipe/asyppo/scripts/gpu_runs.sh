@@ -4,15 +4,17 @@
 
 GPU_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 GPU_REPO_ROOT="$(cd "${GPU_SCRIPTS_DIR}/../../.." && pwd)"
+PYTHON="${PYTHON:-python3}"  # the interpreter, also of the launch scripts these runs call (common.sh)
+export PYTHON
 
 # gpu_prepare MODELS_DIR DATA_DIR ACTOR_SHAPE CRITIC_SHAPE: random Qwen3 actor and critic base ("hidden layers heads
 # kv_heads intermediate", shared tiny tokenizer; MODELS_DIR/models.json holds shapes and parameter counts) and the
 # synthetic arithmetic data, each built once.
 gpu_prepare() {
   local models="$1" data="$2" actor_shape="$3" critic_shape="$4"
-  [[ -f "${models}/models.json" ]] || python3 -m recipe.asyppo.scripts.shaped_models "${models}" \
+  [[ -f "${models}/models.json" ]] || "${PYTHON}" -m recipe.asyppo.scripts.shaped_models "${models}" \
     --actor "${actor_shape}" --critic "${critic_shape}" > /dev/null
-  [[ -f "${data}/train.parquet" ]] || python3 -m recipe.asyppo.tiny_data "${data}" > /dev/null
+  [[ -f "${data}/train.parquet" ]] || "${PYTHON}" -m recipe.asyppo.tools.tiny_data "${data}" > /dev/null
 }
 
 # gpu_export_settings MODELS_DIR DATA_DIR: the common.sh settings of a one-GPU run of PROMPTS prompts x GROUP responses

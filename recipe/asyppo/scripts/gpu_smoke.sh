@@ -40,7 +40,7 @@ RESPONSE_LEN="${RESPONSE_LEN:-1024}"
 EVAL_LIMIT="${EVAL_LIMIT:-8}"
 export ROLLOUT_GPU_MEMORY_UTILIZATION="${ROLLOUT_GPU_MEMORY_UTILIZATION:-0.3}"
 if [[ -z "${ATTN_IMPLEMENTATION:-}" ]]; then
-  if python3 -c "import flash_attn" 2>/dev/null; then ATTN_IMPLEMENTATION=flash_attention_2; else ATTN_IMPLEMENTATION=sdpa; fi
+  if "${PYTHON}" -c "import flash_attn" 2>/dev/null; then ATTN_IMPLEMENTATION=flash_attention_2; else ATTN_IMPLEMENTATION=sdpa; fi
 fi
 export ATTN_IMPLEMENTATION
 export VLLM_DISABLE_COMPILE_CACHE=1
@@ -81,14 +81,14 @@ eval_args=()
 if [[ "${EVAL_LIMIT}" -gt 0 ]]; then
   echo "=== vLLM evaluation: ${EVAL_LIMIT} MATH-500 problems, log ${WORK_DIR}/eval.log"
   rm -rf "${WORK_DIR}/eval"
-  python3 -m recipe.asyppo.scripts.smoke_eval --model "${ACTOR_MODEL}" --out "${WORK_DIR}/eval" \
+  "${PYTHON}" -m recipe.asyppo.scripts.smoke_eval --model "${ACTOR_MODEL}" --out "${WORK_DIR}/eval" \
     --limit "${EVAL_LIMIT}" --gpu-memory-utilization "${ROLLOUT_GPU_MEMORY_UTILIZATION}" > "${WORK_DIR}/eval.log" 2>&1 \
     || { echo "vLLM evaluation failed; last lines of ${WORK_DIR}/eval.log:" >&2; tail -n 40 "${WORK_DIR}/eval.log" >&2; exit 1; }
   eval_args=(--eval "${WORK_DIR}/eval")
 fi
 
 gpu_memory_gib=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits | head -n 1 | awk '{print $1 / 1024}')
-python3 -m recipe.asyppo.scripts.smoke_report --asyppo "${WORK_DIR}/asyppo" --ppo "${WORK_DIR}/ppo" \
+"${PYTHON}" -m recipe.asyppo.scripts.smoke_report --asyppo "${WORK_DIR}/asyppo" --ppo "${WORK_DIR}/ppo" \
   --actor "${ACTOR_MODEL}" --critics 2x "${CRITIC_MODEL}" --prompts "${PROMPTS}" --group-size "${GROUP}" \
   --tokens-per-gpu "${ACTOR_TOKENS_PER_GPU}" "${CRITIC_TOKENS_PER_GPU}" --gpu-memory-gib "${gpu_memory_gib}" \
   --rollout-memory-fraction "${ROLLOUT_GPU_MEMORY_UTILIZATION}" "${eval_args[@]}" | tee "${WORK_DIR}/report.md"

@@ -3,8 +3,8 @@
     python -m recipe.asyppo.scripts.shaped_models OUT --actor "1024 28 16 8 3072" --critic "512 18 8 4 1536"
 
 Each shape is ``hidden layers heads kv_heads intermediate`` of a Qwen3 decoder (head dim ``hidden / heads``); the
-vocabulary is the tiny tokenizer's (:func:`recipe.asyppo.tiny_models.build_tokenizer`), so nothing is downloaded and the
-checkpoints stay small. Written: ``OUT/actor``, ``OUT/critic`` (HF checkpoints, float32 unless ``--dtype``) and
+vocabulary is the tiny tokenizer's (:func:`recipe.asyppo.tools.tiny_models.build_tokenizer`), so nothing is downloaded
+and the checkpoints stay small. Written: ``OUT/actor``, ``OUT/critic`` (HF checkpoints, float32 unless ``--dtype``) and
 ``OUT/models.json`` (the shapes and the causal LMs' parameter counts).
 GPU checks use it where no real checkpoint fits the transfer (the defaults of ``gpu_check.sh`` scale the paper's
 Qwen3-4B/0.6B pairing down: a Qwen3-0.6B-shaped actor and critics of about 1/6 of its parameters).
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from recipe.asyppo.tiny_models import build_tokenizer, model_config
+from recipe.asyppo.tools.tiny_models import build_tokenizer, model_config
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from recipe.asyppo import history
-from recipe.asyppo.cost.__main__ import parse_critics
-from recipe.asyppo.cost.facts import load_facts
-from recipe.asyppo.cost.model import GIB, Card, Setup, StepShape, flops_per_step, headroom, memory_per_gpu
+from recipe.asyppo.integration import history
+from recipe.asyppo.tools.cost.__main__ import parse_critics
+from recipe.asyppo.tools.cost.facts import load_facts
+from recipe.asyppo.tools.cost.model import GIB, Card, Setup, StepShape, flops_per_step, headroom, memory_per_gpu
 
 MEMORY_SUFFIX = "max_memory_allocated_gb"
 TOLERANCE = 0.2
@@ -73,7 +73,8 @@ class RunSummary:
 
 def read_metrics(path: Path, max_step: int | None = None) -> list[dict[str, float]]:
     """The metrics of the training steps (those with ``timing_s/step``) of a run's verl file-logger file, in step order,
-    over all its launches (:func:`recipe.asyppo.history.read_metrics`); only steps up to ``max_step`` if given.
+    over all its launches (:func:`recipe.asyppo.integration.history.read_metrics`); only steps up to ``max_step`` if
+    given.
 
     Raises:
         ValueError: a line that is not a verl file-logger record; the message names file and line.

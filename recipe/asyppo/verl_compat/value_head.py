@@ -9,8 +9,8 @@ rounding the head's output, not from the bf16 hidden states. The head is one ``h
 computing it in float32 adds next to nothing to the critic's work.
 
 :func:`float32_value_head` makes a loaded ``*ForTokenClassification`` critic compute its head that way; the value
-model loader (:func:`recipe.asyppo.attention.load_value_model`) applies it to every critic it loads. Parameter names
-and dtypes are unchanged (the forward is patched on the instance), so checkpoints stay verl's.
+model loader (:func:`recipe.asyppo.verl_compat.critic_loader.load_value_model`) applies it to every critic it loads.
+Parameter names and dtypes are unchanged (the forward is patched on the instance), so checkpoints stay verl's.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from verl.utils.profiler import DistProfiler, DistProfilerExtension
 from verl.workers.config import TrainingWorkerConfig
 from verl.workers.engine_workers import TrainingWorker
 
-from recipe.asyppo.losses import LossFn, critic_values_field, per_critic_loss
+from recipe.asyppo.integration.losses import LossFn, critic_values_field, per_critic_loss
 
 CRITIC_INDEX_KEY = "asyppo_critic_index"
 MESH = "train"

@@ -16,7 +16,8 @@ merges the two files by step; plots, reports and tests read run metrics through 
 The same rule applies to other per-step logs that are appended to (the critic shard log,
 ``asyppo.shard_log_path``): :func:`keep_steps_up_to` drops the records after the resumed checkpoint.
 
-CLI: ``python -m recipe.asyppo.history RUN_DIR_OR_METRICS_FILE`` prints the merged history as verl-format JSONL.
+CLI: ``python -m recipe.asyppo.integration.history RUN_DIR_OR_METRICS_FILE`` prints the merged history as verl-format
+JSONL.
 """
 
 from __future__ import annotations
@@ -208,23 +209,12 @@ def file_logger_path(config: Mapping[str, Any], environ: Mapping[str, str] = os.
 def resume_step(config: Mapping[str, Any]) -> int | None:
     """The global step verl's trainer will resume from (``trainer.resume_mode``), or None when it starts fresh.
 
-    Mirrors ``PPOTrainer._load_checkpoint`` (verl 0.9): ``auto`` takes the step in
-    ``<default_local_dir>/latest_checkpointed_iteration.txt`` if that checkpoint exists, ``resume_path`` the step in
-    ``trainer.resume_from_path``.
+    verl's own rule (``auto``: the latest checkpoint under ``trainer.default_local_dir``; ``resume_path``:
+    ``trainer.resume_from_path``), copied in :func:`recipe.asyppo.verl_compat.copies.resume_step`.
     """
-    from verl.utils.checkpoint.checkpoint_manager import find_latest_ckpt_path
+    from recipe.asyppo.verl_compat.copies import resume_step as verl_resume_step
 
-    trainer = config["trainer"]
-    mode = trainer["resume_mode"]
-    if mode == "auto":
-        folder = find_latest_ckpt_path(os.path.abspath(trainer["default_local_dir"]))
-    elif mode == "resume_path":
-        folder = trainer.get("resume_from_path")
-    else:
-        folder = None
-    if not folder or "global_step_" not in str(folder):
-        return None
-    return int(str(folder).split("global_step_")[-1])
+    return verl_resume_step(config["trainer"])
 
 
 def prepare_metrics_history(config: Mapping[str, Any]) -> Path | None:

@@ -1,6 +1,6 @@
 """Run a command and record the peak memory of its whole process tree (the driver, Ray's daemons and workers).
 
-    python -m recipe.asyppo.proc_monitor --out peak_memory.json [--interval-s 1] -- \
+    python -m recipe.asyppo.tools.proc_monitor --out peak_memory.json [--interval-s 1] -- \
         python -m recipe.asyppo.main_asyppo ...
 
 The command runs in its own session. Every ``interval_s`` the memory of every live process of that session is read
@@ -123,7 +123,7 @@ def run_monitored(command: list[str], out: Path, interval_s: float = 1.0, grace_
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.proc_monitor",
+    parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.tools.proc_monitor",
                                      description="Run a command; record its process tree's peak memory.")
     parser.add_argument("--out", type=Path, required=True, help="JSON file for the peaks")
     parser.add_argument("--interval-s", type=float, default=1.0, help="seconds between samples (default 1)")

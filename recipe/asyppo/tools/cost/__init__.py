@@ -1,11 +1,11 @@
 """Cost model for AsyPPO vs symmetric PPO vs GRPO: parameters, per-GPU training memory, FLOPs per step.
 
-Run ``python -m recipe.asyppo.cost --actor Qwen3-8B --critics 2x Qwen3-1.7B --gpus 8``; the assumptions are stated in
-:mod:`recipe.asyppo.cost.model` and printed under the table.
+Run ``python -m recipe.asyppo.tools.cost --actor Qwen3-8B --critics 2x Qwen3-1.7B --gpus 8``; the assumptions are
+stated in :mod:`recipe.asyppo.tools.cost.model` and printed under the table.
 """
 
-from recipe.asyppo.cost.facts import ModelFacts, known_models, load_facts
-from recipe.asyppo.cost.model import (
+from recipe.asyppo.tools.cost.facts import ModelFacts, known_models, load_facts
+from recipe.asyppo.tools.cost.model import (
     Card,
     Setup,
     StepShape,

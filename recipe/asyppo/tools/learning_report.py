@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from recipe.asyppo.study import CURVES_CSV, MASK_POSITIONS
-from recipe.asyppo.token_classes import TOKEN_CLASSES
+from recipe.asyppo.core.token_classes import TOKEN_CLASSES
+from recipe.asyppo.tools.study import CURVES_CSV, MASK_POSITIONS
 
 ARM_ORDER = ("asyppo", "ppo", "grpo", "asyppo_nomask", "asyppo_warmup", "ppo_warmup", "asyppo_deep")
 BASELINES = ("asyppo", "ppo")

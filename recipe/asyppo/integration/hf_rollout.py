@@ -6,38 +6,31 @@ replica, colocated with the trainer worker that owns that GPU. ``hf_cpu`` is an 
 its first, CPU-only version; existing scripts keep working). It is for runs without vLLM, or with a model vLLM does
 not support, at small scale: it generates with one batched HF forward per token, far slower than vLLM.
 
-verl finds the backend through two registries, both written by :func:`register_hf_rollout`:
-``verl.workers.rollout.base._ROLLOUT_REGISTRY`` (the worker-side adapter, by ``(name, "async")``) and
-``verl.workers.rollout.replica.RolloutReplicaRegistry`` (the replica that launches the server). Every verl process must
-run it: ``recipe.asyppo.main_asyppo`` adds :mod:`recipe.asyppo.hf_rollout_plugin` to ``VERL_USE_EXTERNAL_MODULES``
-when the rollout name is one of :data:`ROLLOUT_NAMES` (the CPU platform plugin registers it too). With stock
+verl finds the backend through two registries, both written by :func:`register_hf_rollout` through the seam
+(:func:`recipe.asyppo.verl_compat.cpu_backend.register_rollout`). Every verl process must run it:
+:func:`recipe.asyppo.integration.launch.prepare` adds :data:`PLUGIN_MODULE` to ``VERL_USE_EXTERNAL_MODULES`` when the
+rollout name is one of :data:`ROLLOUT_NAMES` (the CPU platform plugin registers it too). With stock
 ``python -m verl.trainer.main_ppo``, set ``VERL_USE_EXTERNAL_MODULES=recipe.asyppo.hf_rollout_plugin`` yourself.
+The backend's classes are registered by ``module.Class`` path: verl imports them only when a run asks for them.
 """
 
 from __future__ import annotations
+
+from recipe.asyppo.verl_compat.cpu_backend import register_rollout
 
 ROLLOUT_NAME = "hf"
 ROLLOUT_ALIASES = ("hf_cpu",)
 ROLLOUT_NAMES = (ROLLOUT_NAME, *ROLLOUT_ALIASES)
 PLUGIN_MODULE = "recipe.asyppo.hf_rollout_plugin"
 ADAPTER_CLASS = "recipe.asyppo.cpu.rollout.HFServerAdapter"
+REPLICA_CLASS = "recipe.asyppo.cpu.rollout.HFRolloutReplica"
 
 
 def register_hf_rollout() -> None:
     """Register every name of :data:`ROLLOUT_NAMES` in both of verl's rollout registries; idempotent.
 
-    The classes are registered by name, without importing :mod:`recipe.asyppo.cpu.rollout` here: a Ray worker that
-    unpickles a class from there imports verl, which imports the plugins, so an import from here would be circular.
+    Nothing is imported from :mod:`recipe.asyppo.cpu.rollout` here: a Ray worker that unpickles a class from there
+    imports verl, which imports the plugins, so an import from here would be circular.
     """
-    from verl.workers.rollout.base import _ROLLOUT_REGISTRY
-    from verl.workers.rollout.replica import RolloutReplicaRegistry
-
     for name in ROLLOUT_NAMES:
-        _ROLLOUT_REGISTRY[(name, "async")] = ADAPTER_CLASS
-        RolloutReplicaRegistry.register(name, _load_replica)
-
-
-def _load_replica() -> type:
-    from recipe.asyppo.cpu.rollout import HFRolloutReplica
-
-    return HFRolloutReplica
+        register_rollout(name, ADAPTER_CLASS, REPLICA_CLASS)

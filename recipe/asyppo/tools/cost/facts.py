@@ -1,8 +1,8 @@
 """Model shape facts: the few ``config.json`` fields the cost model needs, read from shipped JSON or a local model dir.
 
-The shipped facts live in ``recipe/asyppo/model_facts/<name>.json`` (Qwen3 0.6B/1.7B/4B/8B/14B; a ``-Base`` model has
-the same shapes as its post-trained sibling, so ``Qwen3-8B-Base`` resolves to ``Qwen3-8B.json``). A path to a local
-directory holding a Hugging Face ``config.json`` works too. Nothing is downloaded.
+The shipped facts live in ``recipe/asyppo/tools/model_facts/<name>.json`` (Qwen3 0.6B/1.7B/4B/8B/14B; a ``-Base``
+model has the same shapes as its post-trained sibling, so ``Qwen3-8B-Base`` resolves to ``Qwen3-8B.json``). A path to
+a local directory holding a Hugging Face ``config.json`` works too. Nothing is downloaded.
 """
 
 from __future__ import annotations

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from recipe.asyppo.cost.model import GIB, Card, Setup, StepShape, flops_per_step, headroom, memory_per_gpu, param_count
+from recipe.asyppo.tools.cost.model import (
+    GIB,
+    Card,
+    Setup,
+    StepShape,
+    flops_per_step,
+    headroom,
+    memory_per_gpu,
+    param_count,
+)
 
 PFLOP = 1e15
 
@@ -37,7 +46,7 @@ _HEADROOM_ROWS = (
 
 def costs(setup: Setup, shape: StepShape, card: Card | None = None) -> dict[str, dict[str, float]]:
     """All numbers for one setup: ``params`` (counts), ``memory`` (bytes per GPU), ``flops`` (per step) and, with a
-    ``card``, ``headroom`` (:func:`~recipe.asyppo.cost.model.headroom`)."""
+    ``card``, ``headroom`` (:func:`~recipe.asyppo.tools.cost.model.headroom`)."""
     memory = memory_per_gpu(setup, shape)
     memory["critic_total"] = memory["critic_states"] + memory["critic_activations"]
     flops = flops_per_step(setup, shape)

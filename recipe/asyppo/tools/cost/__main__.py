@@ -1,8 +1,8 @@
-"""``python -m recipe.asyppo.cost``: print the AsyPPO vs symmetric PPO vs GRPO cost table for one configuration.
+"""``python -m recipe.asyppo.tools.cost``: print the AsyPPO vs symmetric PPO vs GRPO cost table for one configuration.
 
 Example::
 
-    python -m recipe.asyppo.cost --actor Qwen3-8B-Base --critics 2x Qwen3-1.7B-Base --gpus 8
+    python -m recipe.asyppo.tools.cost --actor Qwen3-8B-Base --critics 2x Qwen3-1.7B-Base --gpus 8
 
 Defaults are the launch scripts' shared settings (``recipe/asyppo/scripts/common.sh``); mean prompt and response
 lengths are guesses to override with what your runs log (``response_length/mean``).
@@ -15,9 +15,9 @@ import json
 import re
 import sys
 
-from recipe.asyppo.cost.facts import ModelFacts, known_models, load_facts
-from recipe.asyppo.cost.model import CARD_80GB_GIB, Card, Setup, StepShape
-from recipe.asyppo.cost.table import costs, render_markdown
+from recipe.asyppo.tools.cost.facts import ModelFacts, known_models, load_facts
+from recipe.asyppo.tools.cost.model import CARD_80GB_GIB, Card, Setup, StepShape
+from recipe.asyppo.tools.cost.table import costs, render_markdown
 
 DEFAULTS = {
     "prompts": 128,
@@ -33,7 +33,7 @@ DEFAULTS = {
 }
 
 ASSUMPTIONS = """\
-Assumptions (details: recipe/asyppo/cost/model.py):
+Assumptions (details: recipe/asyppo/tools/cost/model.py):
 - memory per GPU, training phase: trainable models 16 B/param (fp32 weights + fp32 grads + AdamW m, v fp32), reference
   4 B/param, all FSDP-sharded over every GPU and resident; activations for one micro-batch of the token budget: bf16,
   full gradient checkpointing, FlashAttention, LM head fp32 logits + grad (8 B x vocab per token), or the AdamW step's
@@ -75,7 +75,7 @@ def parse_critics(tokens: list[str]) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m recipe.asyppo.cost",
+        prog="python -m recipe.asyppo.tools.cost",
         description="Parameters, per-GPU training memory and FLOPs per step of AsyPPO vs symmetric PPO vs GRPO.",
         epilog=f"Shipped model facts: {', '.join(known_models())} (-Base variants accepted), or a local model dir.",
     )

@@ -13,8 +13,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from recipe.asyppo.algorithm import QuantileMask
-from recipe.asyppo.token_classes import TOKEN_CLASSES
+from recipe.asyppo.core.algorithm import QuantileMask
+from recipe.asyppo.core.token_classes import TOKEN_CLASSES
 
 PREFIX = "asyppo"
 STD_PERCENTILES = (10, 50, 90)
@@ -148,7 +148,7 @@ def mask_composition_metrics(name: str, mask: Tensor, valid: Tensor, token_class
     """What a sigma mask removes, by token class and by position in the response.
 
     Under ``asyppo/{name}/``: ``share_<class>`` (share of the masked tokens in each class of
-    :data:`recipe.asyppo.token_classes.TOKEN_CLASSES`) and ``rate_first|rate_middle|rate_last`` (fraction of the
+    :data:`recipe.asyppo.core.token_classes.TOKEN_CLASSES`) and ``rate_first|rate_middle|rate_last`` (fraction of the
     valid tokens at the first response position, the last valid position of each response, and in between, that
     the mask selects); under ``asyppo/tokens/``: ``share_<class>`` of all valid tokens, the baseline to compare with.
 

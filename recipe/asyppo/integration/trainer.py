@@ -1,17 +1,20 @@
 """The AsyPPO trainer: verl's synchronous V1 trainer with a mini-critic ensemble (``trainer.v1.trainer_mode=asyppo``).
 
-verl's ``_step_once`` runs rollout, old/ref log-probs, then the four steps overridden here, which follow the
-paper's Algorithm 1 in order:
+verl's training step runs rollout, old/ref log-probs, then the four steps implemented here, which follow the
+paper's Algorithm 1 in order (verl's private step methods call them through
+:class:`recipe.asyppo.verl_compat.trainer_hooks.CriticEnsembleTrainerHooks`):
 
-1. :meth:`_compute_values` -- every critic predicts a value for every token (``values_{i}``).
-2. :meth:`_compute_advantage` -- ensemble value and sigma, GAE on the ensemble (lambda_actor for the advantages,
-   lambda_critic for the returns), the advantage mask (lowest-sigma tokens get advantage 0) and the entropy filter
-   (highest-sigma tokens leave the entropy bonus).
-3. :meth:`_update_critic` -- each critic trains on its own disjoint shard of the batch, with the value loss
-   ``asyppo.critic_loss`` (default ``mse``, the paper's; ``clipped``, verl's clipped loss around its own old values).
-4. :meth:`_update_actor` -- verl's PPO actor update with :func:`recipe.asyppo.losses.asyppo_actor_loss`.
+1. :meth:`~AsyPPOTrainer.compute_values` -- every critic predicts a value for every token (``values_{i}``).
+2. :meth:`~AsyPPOTrainer.compute_advantages` -- ensemble value and sigma, GAE on the ensemble (lambda_actor for the
+   advantages, lambda_critic for the returns), the advantage mask (lowest-sigma tokens get advantage 0) and the
+   entropy filter (highest-sigma tokens leave the entropy bonus).
+3. :meth:`~AsyPPOTrainer.update_critics` -- each critic trains on its own disjoint shard of the batch, with the
+   value loss ``asyppo.critic_loss`` (default ``mse``, the paper's; ``clipped``, verl's clipped loss around its own
+   old values).
+4. :meth:`~AsyPPOTrainer.update_actor` -- verl's PPO actor update with
+   :func:`recipe.asyppo.integration.losses.asyppo_actor_loss`.
 
-The rules themselves are the pure functions of :mod:`recipe.asyppo.algorithm`; this module moves data between
+The rules themselves are the pure functions of :mod:`recipe.asyppo.core.algorithm`; this module moves data between
 TransferQueue (TQ) and the workers and calls them. Every TQ put writes one field and the handle it returns is the
 one used afterwards (workers only receive the fields listed on the handle).
 """
@@ -34,18 +37,12 @@ from tensordict import TensorDict
 from transfer_queue import KVBatchMeta
 from verl.protocol import DataProto
 from verl.trainer.ppo.padding_utils import upsample_batch_to_divisible_size
-from verl.trainer.ppo.ray_trainer import apply_kl_penalty
-from verl.trainer.ppo.rollout_corr_helper import compute_rollout_correction_and_add_to_batch
-from verl.trainer.ppo.utils import Role
 from verl.trainer.ppo.v1.trainer_base import register_trainer
-from verl.trainer.ppo.v1.trainer_sync import PPOTrainerSync
 from verl.utils.config import omega_conf_to_dataclass
-from verl.utils.metric import reduce_metrics
-from verl.utils.py_functional import rename_dict
 from verl.workers.utils.padding import response_from_nested, response_to_nested
 
-from recipe.asyppo import metrics as asy_metrics
-from recipe.asyppo.algorithm import (
+from recipe.asyppo.core import metrics as asy_metrics
+from recipe.asyppo.core.algorithm import (
     AdvantageResult,
     QuantileMask,
     compute_asyppo_advantages,
@@ -54,23 +51,29 @@ from recipe.asyppo.algorithm import (
     lowest_std_mask,
     tie_break_seed,
 )
-from recipe.asyppo.budget import WallClockBudgetMixin
-from recipe.asyppo.config import AsyPPOConfig, check_against_trainer, critic_dp_size, per_critic_mini_batch_size
-from recipe.asyppo.critic_workers import CRITIC_INDEX_KEY, CriticEnsembleSpec, ensemble_worker_cls
-from recipe.asyppo.history import keep_steps_up_to
-from recipe.asyppo.losses import (
+from recipe.asyppo.core.token_classes import classify, token_class_table
+from recipe.asyppo.integration.budget import WallClockBudgetMixin
+from recipe.asyppo.integration.config import (
+    AsyPPOConfig,
+    check_against_trainer,
+    critic_dp_size,
+    per_critic_mini_batch_size,
+)
+from recipe.asyppo.integration.critic_workers import CRITIC_INDEX_KEY, CriticEnsembleSpec, ensemble_worker_cls
+from recipe.asyppo.integration.history import keep_steps_up_to
+from recipe.asyppo.integration.launch import TRAINER_MODE
+from recipe.asyppo.integration.losses import (
     ADV_MASKED_FIELD,
     ENTROPY_KEEP_FIELD,
     LOSS_MASK_FIELD,
     STD_FIELD,
+    LossFn,
     asyppo_actor_loss,
     critic_loss,
     critic_values_field,
 )
-from recipe.asyppo.token_classes import classify, token_class_table
-
-TRAINER_MODE = "asyppo"
-SYNC_MODE = "sync"
+from recipe.asyppo.verl_compat.copies import apply_reward_corrections, critic_update_info, reduce_critic_update_metrics
+from recipe.asyppo.verl_compat.trainer_hooks import CriticEnsembleTrainerHooks
 
 
 @dataclass
@@ -105,40 +108,31 @@ class RolloutBatch:
 
 
 @register_trainer(TRAINER_MODE)
-class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
+class AsyPPOTrainer(WallClockBudgetMixin, CriticEnsembleTrainerHooks):
     """verl's synchronous PPO trainer with M mini-critics, advantage masking and entropy filtering, and the
-    ``budget.wall_clock_s`` stop of :mod:`recipe.asyppo.budget`."""
+    ``budget.wall_clock_s`` stop of :mod:`recipe.asyppo.integration.budget`."""
 
     def __init__(self, config: DictConfig):
-        self.asyppo = AsyPPOConfig.from_section(config.get("asyppo"))
+        self.asyppo = AsyPPOConfig.of(config)
         check_against_trainer(self.asyppo, config)
         self.lam_actor, self.lam_critic = self.asyppo.resolve_lams(config.algorithm.lam)
         super().__init__(config)
 
     # ------------------------------------------------------------------------------------------------ setup
-    def _build_replay_buffer(self):
-        # verl chooses its synchronous code paths by `trainer_mode == "sync"`; AsyPPO is a synchronous trainer
-        # registered under its own name, so it declares itself "sync" before the base class builds anything.
-        self.trainer_mode = SYNC_MODE
-        return super()._build_replay_buffer()
-
-    def _init_resource_pool_mgr(self):
-        super()._init_resource_pool_mgr()
+    def critic_worker_cls(self) -> type:
+        """The M-critic ensemble worker on verl's ``Role.Critic`` (model paths and seeds from ``asyppo:``)."""
         paths = self.asyppo.critic_model_paths or (None,) * self.asyppo.num_critics
-        spec = CriticEnsembleSpec(model_paths=tuple(paths), seeds=self.asyppo.critic_seeds)
-        self.role_worker_mapping[Role.Critic] = ray.remote(ensemble_worker_cls(spec))
+        return ensemble_worker_cls(CriticEnsembleSpec(model_paths=tuple(paths), seeds=self.asyppo.critic_seeds))
 
-    def _setup(self):
-        """verl's setup, then the AsyPPO losses: ``asyppo.critic_loss`` for every critic (replacing the clipped value
-        loss verl's setup installs) and the actor loss with the entropy filter."""
-        super()._setup()
-        critic_config = omega_conf_to_dataclass(self.config.critic)
-        self.critic_wg.set_loss_fn(critic_loss(self.asyppo.critic_loss, critic_config))
+    def critic_loss_fn(self) -> LossFn:
+        """``asyppo.critic_loss`` for every critic (replacing the clipped value loss verl's setup installs)."""
+        return critic_loss(self.asyppo.critic_loss, omega_conf_to_dataclass(self.config.critic))
+
+    def actor_loss_fn(self) -> LossFn:
+        """verl's PPO actor loss with the entropy filter (:func:`.losses.asyppo_actor_loss`)."""
         actor_config = omega_conf_to_dataclass(self.config.actor_rollout_ref.actor)
-        self.actor_rollout_wg.set_loss_fn(partial(
-            asyppo_actor_loss, config=actor_config,
-            masked_tokens_in_denominator=self.asyppo.masked_tokens_in_denominator,
-        ))
+        return partial(asyppo_actor_loss, config=actor_config,
+                       masked_tokens_in_denominator=self.asyppo.masked_tokens_in_denominator)
 
     def on_init_end(self) -> None:
         """After the checkpoint (if any) is loaded: the shard log keeps only the steps up to it (none when fresh)."""
@@ -147,7 +141,7 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
             keep_steps_up_to(self.asyppo.shard_log_path, self.global_steps)
 
     # ------------------------------------------------------------------------- 1. values from every critic
-    def _compute_values(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
+    def compute_values(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
         """Every critic predicts values for every token of the batch; stored response-aligned as ``values_{i}``."""
         batch.extra_info.update({
             "compute_loss": False,
@@ -161,7 +155,7 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
         return batch
 
     # ------------------------------------------- 2. ensemble + sigma -> GAE -> advantage mask, entropy filter
-    def _compute_advantage(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
+    def compute_advantages(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
         """Advantages, returns and the two sigma masks for the batch, written to TQ with their metrics."""
         rollout = self._read_rollout(batch, metrics)
         result = self._gae_on_ensemble(rollout)
@@ -203,20 +197,8 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
         optional = [f for f in ("rollout_log_probs", "ref_log_prob", "entropy") if f in (batch.fields or [])]
         data = self._get(batch, ["response_mask", "responses", "rm_scores", "old_log_probs", *critic_fields,
                                  *optional])
-        data = DataProto(batch=data.to_padded_tensor())
-        data.batch["token_level_scores"] = data.batch["rm_scores"]
-        if self.config.algorithm.use_kl_in_reward:
-            data, kl_metrics = apply_kl_penalty(
-                data, kl_ctrl=self.kl_ctrl_in_reward, kl_penalty=self.config.algorithm.kl_penalty)
-            metrics.update(kl_metrics)
-        else:
-            data.batch["token_level_rewards"] = data.batch["token_level_scores"]
-        correction = self.config.algorithm.get("rollout_correction", None)
-        corrected = (correction is not None and "rollout_log_probs" in data.batch
-                     and not correction.get("bypass_mode", False))
-        if corrected:
-            data, correction_metrics = compute_rollout_correction_and_add_to_batch(data, correction)
-            metrics.update(correction_metrics)
+        data, corrected = apply_reward_corrections(
+            DataProto(batch=data.to_padded_tensor()), self.config, getattr(self, "kl_ctrl_in_reward", None), metrics)
         return RolloutBatch(
             rewards=data.batch["token_level_rewards"],
             critic_values=torch.stack([data.batch[f] for f in critic_fields]).float(),  # bf16 from the engines
@@ -254,7 +236,7 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
         return selection.mask
 
     def _token_classes(self) -> torch.Tensor:
-        """(V,) class of every token id (:mod:`recipe.asyppo.token_classes`), built at the first step."""
+        """(V,) class of every token id (:mod:`recipe.asyppo.core.token_classes`), built at the first step."""
         if getattr(self, "_token_class_table", None) is None:
             self._token_class_table = token_class_table(self.tokenizer)
         return self._token_class_table
@@ -264,7 +246,7 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
         return tie_break_seed(self.asyppo.tie_break_seed, self.global_steps)
 
     # ------------------------------------------------------------------- 3. critic updates on their shards
-    def _update_critic(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
+    def update_critics(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
         """Critic i trains on shard i (disjoint, ``asyppo.critic_shard``), its own mini-batches and old values."""
         shards = shard_keys(batch.keys, batch.tags, self.asyppo.num_critics, self.asyppo.critic_shard)
         self._log_shards(shards)
@@ -279,16 +261,8 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
         """One critic's PPO value update on ``keys``; returns its ``asyppo/critic_{i}/*`` metrics."""
         mini_batch_size = per_critic_mini_batch_size(self.asyppo, self.config)
         shard = batch.select_keys(keys)
-        shard.extra_info = {
-            **batch.extra_info,
-            CRITIC_INDEX_KEY: index,
-            "global_batch_size": mini_batch_size,
-            "mini_batch_size": mini_batch_size,
-            "epochs": self.config.critic.ppo_epochs,
-            "seed": self.config.critic.data_loader_seed,
-            "dataloader_kwargs": {"shuffle": self.config.critic.shuffle},
-            "temperature": self.config.actor_rollout_ref.rollout.temperature,
-        }
+        shard.extra_info = {**batch.extra_info, CRITIC_INDEX_KEY: index,
+                            **critic_update_info(self.config, mini_batch_size)}
         multiple = math.lcm(mini_batch_size, critic_dp_size(self.config))
         shard = upsample_batch_to_divisible_size(shard, multiple, self.tokenizer.eos_token_id)
         start = time.perf_counter()
@@ -297,7 +271,7 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
         added = shard.keys[len(keys):]
         if added:
             tq.kv_clear(keys=added, partition_id=shard.partition_id)
-        reduced = reduce_metrics(rename_dict(output["metrics"], "critic/"))
+        reduced = reduce_critic_update_metrics(output)
         return asy_metrics.critic_update_metrics(index, reduced, num_samples=len(keys), seconds=seconds)
 
     def _log_shards(self, shards: list[list[str]]) -> None:
@@ -314,7 +288,7 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
                 f.write(json.dumps({"step": self.global_steps, "critic": index, "keys": keys}) + "\n")
 
     # -------------------------------------------------------------------- 4. actor update with entropy mask
-    def _update_actor(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
+    def update_actor(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
         """verl's actor update; the installed loss reads ``asyppo_entropy_keep`` (and ``loss_mask``, see below).
 
         With ``asyppo.masked_tokens_in_denominator=false`` the actor's ``loss_mask`` (which verl's engine counts
@@ -324,6 +298,7 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
         ``trainer.critic_warmup=N`` means N critic-only steps (verl's documented meaning): the actor first moves at
         step N+1. verl 0.9.1's ``_step_once`` already skips this call before step N but makes it at step N (N-1
         critic-only steps, one fewer than its config comment says); the skip here covers step N.
+        The update itself is verl's (:meth:`verl_update_actor`).
         """
         if self.global_steps <= self.config.trainer.critic_warmup:
             return batch
@@ -333,7 +308,7 @@ class AsyPPOTrainer(WallClockBudgetMixin, PPOTrainerSync):
             lengths = self._get(batch, ["response_mask"])["response_mask"]
             batch = self._put(batch, LOSS_MASK_FIELD, response_to_nested(kept.long(), lengths))
         start = time.perf_counter()
-        batch = super()._update_actor(batch, metrics)
+        batch = self.verl_update_actor(batch, metrics)
         metrics["asyppo/actor/update_time_s"] = time.perf_counter() - start
         return batch
 
@@ -375,10 +350,12 @@ def shard_keys(keys: list[str], tags: list[dict], num_critics: int, mode: str) -
 
 
 def mean_over_critics(per_critic: list[dict[str, float]]) -> dict[str, float]:
-    """verl's ``critic/*`` names holding the mean over critics of each ``asyppo/critic_{i}/*`` metric."""
+    """verl's names holding the mean over critics of each ``asyppo/critic_{i}/*`` metric: ``critic/*`` (memory too:
+    ``critic/perf/max_memory_allocated_gb``), but ``perf/mfu/critic`` for the MFU (as ``PPOTrainer._update_critic``)."""
     sums: dict[str, list[float]] = {}
     for index, critic_metrics in enumerate(per_critic):
         prefix = f"{asy_metrics.PREFIX}/critic_{index}/"
         for key, value in critic_metrics.items():
-            sums.setdefault("critic/" + key.removeprefix(prefix), []).append(value)
+            name = key.removeprefix(prefix)
+            sums.setdefault(name if name.startswith("perf/mfu/") else "critic/" + name, []).append(value)
     return {key: float(np.mean(values)) for key, values in sums.items()}

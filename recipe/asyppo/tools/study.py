@@ -1,9 +1,9 @@
 """The seeded learning study's bookkeeping: one run's record, its final actor as a Hugging Face model, and the
 study's CSV files. Used by ``recipe/asyppo/run_learning_cpu.sh``::
 
-    python -m recipe.asyppo.study start RUN_DIR --arm A --seed S --steps N [--budget-s B] --overrides O...
-    python -m recipe.asyppo.study finish RUN_DIR      # merge the last actor checkpoint, write summary.json
-    python -m recipe.asyppo.study collect WORK_DIR    # WORK_DIR/cpu_study.csv and cpu_study_curves.csv
+    python -m recipe.asyppo.tools.study start RUN_DIR --arm A --seed S --steps N [--budget-s B] --overrides O...
+    python -m recipe.asyppo.tools.study finish RUN_DIR      # merge the last actor checkpoint, write summary.json
+    python -m recipe.asyppo.tools.study collect WORK_DIR    # WORK_DIR/cpu_study.csv and cpu_study_curves.csv
 
 A run directory is ``WORK_DIR/<arm>/seed<k>``. ``start`` records the code version (git commit and whether the tree
 had uncommitted changes) with the arm, seed and overrides in ``run_info.json``; ``finish`` turns the last checkpoint's
@@ -13,15 +13,15 @@ writes ``summary.json``; ``collect`` writes one CSV row per finished run and one
 Definitions (from verl's and our logged metrics; accuracies in percent):
 
 - ``val_greedy_*``: mean over data sources of ``val-core/greedy_<source>/acc/mean@1`` (greedy decoding of every
-  validation problem, :mod:`recipe.asyppo.greedy_validation`); ``val_sampled_*`` the same for the sampled copy (one
-  sample per problem at the validation temperature). ``before`` is step 0, ``after`` the last step.
+  validation problem, :mod:`recipe.asyppo.integration.greedy_validation`); ``val_sampled_*`` the same for the
+  sampled copy (one sample per problem at the validation temperature). ``before`` is step 0, ``after`` the last step.
 - ``steps``: training steps; ``actor_steps``: those that updated the actor (``steps`` minus critic warm-up).
 - ``step_time_s``: median ``timing_s/step``; ``phase_<name>_s`` the median of ``timing_s/<name>``.
 - ``ev_value_*``: ``critic/vf_explained_var`` (verl's explained variance of the values the advantages used: PPO's
   critic, or AsyPPO's ensemble mean) at the first step, mean over steps, last step; ``ev_critics_mean``: the mean
   over steps and critics of each mini-critic's own explained variance.
 - ``sigma_error_corr``: mean over steps of the correlation of sigma_t with |V_t - R_t|; ``adv_mask_share_<class>``
-  and ``tokens_share_<class>``: what the advantage mask removes vs all tokens (:mod:`recipe.asyppo.token_classes`);
+  and ``tokens_share_<class>``: what the advantage mask removes vs all tokens (:mod:`recipe.asyppo.core.token_classes`);
   ``adv_mask_rate_<first|middle|last>``: masked fraction by response position; ``abs_error_masked|kept``: mean
   |V_t - R_t| on masked vs kept tokens.
 """
@@ -41,9 +41,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from recipe.asyppo.greedy_validation import is_greedy_source
-from recipe.asyppo.history import History, metric_curve, read_metrics
-from recipe.asyppo.token_classes import TOKEN_CLASSES
+from recipe.asyppo.core.token_classes import TOKEN_CLASSES
+from recipe.asyppo.integration.greedy_validation import is_greedy_source
+from recipe.asyppo.integration.history import History, metric_curve, read_metrics
 
 RUN_INFO = "run_info.json"
 SUMMARY = "summary.json"
@@ -280,7 +280,7 @@ def collect(work_dir: Path) -> tuple[Path, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.study", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.tools.study", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     start_cmd = commands.add_parser("start", help="write RUN_DIR/run_info.json")
     start_cmd.add_argument("run_dir", type=Path)

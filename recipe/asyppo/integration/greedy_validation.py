@@ -12,7 +12,7 @@ verl reports accuracy per data source (``val-core/<data_source>/acc/mean@n``), s
 The greedy loop is registered with verl's public agent-loop config file
 (``actor_rollout_ref.rollout.agent.agent_loop_config_path=`` :data:`AGENT_LOOP_CONFIG`).
 
-    python -m recipe.asyppo.greedy_validation VAL.parquet OUT.parquet   # write the doubled validation file
+    python -m recipe.asyppo.integration.greedy_validation VAL.parquet OUT.parquet   # write the doubled validation file
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from verl.experimental.agent_loop.single_turn_agent_loop import SingleTurnAgentL
 GREEDY_AGENT = "asyppo_greedy_single_turn"
 SAMPLED_AGENT = "single_turn_agent"  # verl's default single-turn loop (rollout.agent.default_agent_loop)
 GREEDY_SOURCE_PREFIX = "greedy_"
-AGENT_LOOP_CONFIG = Path(__file__).resolve().parent / "config" / "greedy_agent_loop.yaml"
+AGENT_LOOP_CONFIG = Path(__file__).resolve().parents[1] / "config" / "greedy_agent_loop.yaml"
 GREEDY_SAMPLING = {"temperature": 0.0, "top_p": 1.0, "top_k": -1}
 
 
@@ -65,7 +65,7 @@ def with_greedy_copies(val_file: str | Path, out_file: str | Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.greedy_validation",
+    parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.integration.greedy_validation",
                                      description="Write a validation file with a greedy copy of every problem.")
     parser.add_argument("val_file", type=Path)
     parser.add_argument("out_file", type=Path)

@@ -21,11 +21,13 @@ from typing import Any
 import torch
 from tensordict import TensorDict
 from verl.trainer.ppo.core_algos import agg_loss
-from verl.utils.metric import AggregationType, Metric
+from verl.utils.metric import Metric
 from verl.utils.torch_functional import masked_mean
 from verl.workers.config import ActorConfig, CriticConfig
 from verl.workers.utils.losses import ppo_loss, value_loss
 from verl.workers.utils.padding import no_padding_2_padding
+
+from recipe.asyppo.verl_compat.copies import loss_metric_aggregation
 
 ENTROPY_KEEP_FIELD = "asyppo_entropy_keep"
 ADV_MASKED_FIELD = "asyppo_adv_masked"
@@ -88,19 +90,8 @@ def asyppo_actor_loss(
         loss_mat=entropy, loss_mask=keep, loss_agg_mode=config.loss_agg_mode, **config.global_batch_info
     )
     loss = loss - config.entropy_coeff * entropy_loss
-    metrics["actor/entropy_loss"] = Metric(value=entropy_loss, aggregation=_loss_metric_aggregation(config, data))
+    metrics["actor/entropy_loss"] = Metric(value=entropy_loss, aggregation=loss_metric_aggregation(config, data))
     return loss, metrics
-
-
-def _loss_metric_aggregation(config: ActorConfig, data: TensorDict) -> AggregationType:
-    """SUM when the loss is normalised over the global batch (each micro-batch adds a partial sum), as verl does."""
-    global_norm = (
-        data["dp_size"] > 1
-        or data["batch_num_tokens"] is not None
-        or data["global_batch_size"] is not None
-        or config.loss_scale_factor is not None
-    )
-    return AggregationType.SUM if global_norm else AggregationType.MEAN
 
 
 def mse_value_loss(
@@ -137,7 +128,7 @@ def mse_value_loss(
         global_batch_size=data["global_batch_size"], loss_scale_factor=config.loss_scale_factor,
     )
     metrics = {
-        "critic/vf_loss": Metric(value=loss, aggregation=_loss_metric_aggregation(config, data)),
+        "critic/vf_loss": Metric(value=loss, aggregation=loss_metric_aggregation(config, data)),
         "critic/vf_clipfrac": 0.0,
         "critic/vpred_mean": masked_mean(predicted, response_mask).detach().item(),
     }
@@ -145,7 +136,8 @@ def mse_value_loss(
 
 
 VALUE_LOSSES: dict[str, LossFn] = {"mse": mse_value_loss, "clipped": value_loss}
-"""``asyppo.critic_loss`` -> the loss function (the names are ``config.CRITIC_LOSSES``)."""
+"""``asyppo.critic_loss`` -> the loss function (its keys are
+:data:`recipe.asyppo.integration.config.CRITIC_LOSSES`)."""
 
 
 def critic_loss(name: str, config: CriticConfig) -> LossFn:

@@ -26,33 +26,18 @@ import time
 from pprint import pprint
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from verl.trainer.ppo.v1.trainer_base import register_trainer
-from verl.trainer.ppo.v1.trainer_sync import PPOTrainerSync
+
+from recipe.asyppo.integration.launch import BUDGET_TRAINER_MODE, wall_clock_budget_s
+from recipe.asyppo.verl_compat.trainer_hooks import SyncTrainerHooks
 
 logger = logging.getLogger(__name__)
 
-BUDGET_KEY = "budget.wall_clock_s"
-STOCK_TRAINER_MODE = "sync_budget"
-SYNC_MODE = "sync"
-
-
-def wall_clock_budget_s(config: DictConfig) -> float | None:
-    """``budget.wall_clock_s`` of ``config`` as seconds, or None when unset.
-
-    Raises:
-        ValueError: not a positive number (the message names the key).
-    """
-    value = OmegaConf.select(config, BUDGET_KEY, default=None)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"{BUDGET_KEY} must be a positive number of seconds or null, got {value!r}")
-    return float(value)
-
 
 class WallClockBudgetMixin:
-    """Adds ``budget.wall_clock_s`` to a verl V1 trainer (put it before the trainer class in the bases).
+    """Adds ``budget.wall_clock_s`` to a trainer built on
+    :class:`recipe.asyppo.verl_compat.trainer_hooks.SyncTrainerHooks` (put it before that class in the bases).
 
     Inert when the budget is null: every hook then only calls the next class's.
     """
@@ -83,11 +68,11 @@ class WallClockBudgetMixin:
         self.total_training_steps = self.global_steps
         save_freq = self.config.trainer.save_freq
         if save_freq > 0 and self.global_steps % save_freq != 0:
-            self._save_checkpoint()
+            self.save_checkpoint()
 
-    def _consume_sync_metrics(self) -> dict:
-        metrics = super()._consume_sync_metrics()
-        metrics.update(getattr(self, "_budget_metrics", {}))
+    def step_end_metrics(self) -> dict[str, float]:
+        """``budget/elapsed_s`` and, on the step that stops, ``budget/stopped``; logged with the step."""
+        metrics = {**super().step_end_metrics(), **getattr(self, "_budget_metrics", {})}
         self._budget_metrics = {}
         return metrics
 
@@ -97,19 +82,13 @@ class WallClockBudgetMixin:
         test_freq = self.config.trainer.test_freq
         if step is not None and test_freq > 0 and step % test_freq != 0:
             self.on_validate_begin()
-            val_metrics: dict[str, Any] = self._validate()
+            val_metrics: dict[str, Any] = self.validate()
             self.on_validate_end()
             self.logger.log(data=val_metrics, step=step)
             pprint(f"Final validation metrics: {val_metrics}")
         super().on_train_end()
 
 
-@register_trainer(STOCK_TRAINER_MODE)
-class BudgetPPOTrainerSync(WallClockBudgetMixin, PPOTrainerSync):
+@register_trainer(BUDGET_TRAINER_MODE)
+class BudgetPPOTrainerSync(WallClockBudgetMixin, SyncTrainerHooks):
     """verl's synchronous PPO/GRPO trainer with ``budget.wall_clock_s``; selected by the entry point."""
-
-    def _build_replay_buffer(self):
-        # verl chooses its synchronous code paths by `trainer_mode == "sync"`; this is that trainer under another
-        # registry name, so it declares itself "sync" before the base class builds anything.
-        self.trainer_mode = SYNC_MODE
-        return super()._build_replay_buffer()
