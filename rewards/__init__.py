@@ -24,7 +24,9 @@ How an answer is judged (``rewards.compare``), first rule that applies wins:
    ``(a, b)`` / ``[a, b)`` tuples and intervals compare in order with the same brackets, and an inequality on one
    unknown is its interval (``0 < f(x) < 1`` = ``(0, 1)``); ``\\cup`` unions as sets of intervals; matrices cell by
    cell;
-6. everything else is parsed by Math-Verify in a worker process under a hard time limit. Two numbers without
+6. an atom SymPy cannot evaluate in time (nested deeper than 50 brackets, exponents above 10**4, factorials above
+   10**4!, sums of more than 10**5 terms: ``rewards.limits``) -> ``too_large``, decided before SymPy sees it;
+7. everything else is parsed by Math-Verify in a worker process under a hard time limit. Two numbers without
    unknowns are compared exactly (``rewards.exact``: SymPy must prove the difference zero; never an absolute
    tolerance, so ``\\frac{1}{101!}`` is not ``\\frac{1}{100!}``), with a relative tolerance only where a side is
    written as a decimal (``approximate``); other expressions, equations and inequalities go to Math-Verify, whose

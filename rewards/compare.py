@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from rewards.arithmetic import evaluate
 from rewards.intervals import as_interval, has_inequality
+from rewards.limits import too_large
 from rewards.normalize import clean_latex, key, to_number
 
 Symbolic = Callable[[str, str], "Outcome | None"]
@@ -47,6 +48,7 @@ class Outcome:
 
 UNDECIDED = Outcome(None, "symbolic")
 WRONG = Outcome(False, "wrong")
+TOO_LARGE = Outcome(False, "too_large")
 
 _CHOICE_GOLD = re.compile(r"^\(([A-E])\)$")
 _CHOICE_ANSWER = re.compile(r"^\(?([A-Ea-e])(?:\)|$)")
@@ -255,6 +257,10 @@ def _assignments_as_tuple(gold_match: re.Match, answer: str) -> str | None:
 
 
 def _compare_atoms(gold: str, answer: str, symbolic: Symbolic | None) -> Outcome:
+    """The symbolic path for two atoms; ``too_large`` (``rewards.limits``) without it for a side SymPy cannot
+    evaluate in time."""
+    if too_large(answer) or too_large(gold):
+        return TOO_LARGE
     if symbolic is None:
         return UNDECIDED
     outcome = symbolic(gold, answer)
