@@ -17,6 +17,7 @@ from rewards.arithmetic import evaluate
 from rewards.intervals import absolute_value_union, as_interval, has_inequality
 from rewards.limits import too_large
 from rewards.normalize import clean_latex, key, to_number
+from rewards.sampling import MARGIN, certain_difference
 
 Symbolic = Callable[[str, str], "Outcome | None"]
 """(gold, answer) as cleaned LaTeX -> their outcome, or None when either side cannot be parsed."""
@@ -278,15 +279,34 @@ def _assignments_as_tuple(gold_match: re.Match, answer: str) -> str | None:
 
 def _compare_atoms(gold: str, answer: str, symbolic: Symbolic | None) -> Outcome:
     """The symbolic path for two atoms; ``too_large`` (``rewards.limits``) without it for a side SymPy cannot
-    evaluate in time, ``wrong`` without it when the two differ in their primes or accents."""
+    evaluate in time, ``wrong`` without it when the two differ in their primes or accents or are plainly different
+    in floating point."""
     if too_large(answer) or too_large(gold):
         return TOO_LARGE
     if _marks(gold) != _marks(answer):
         return WRONG  # E and E', x and \bar{x}: a prime or accent is part of the answer
+    refuted = _refuted_in_floats(gold, answer)
+    if refuted is not None:
+        return refuted
     if symbolic is None:
         return UNDECIDED
     outcome = symbolic(gold, answer)
     return Outcome(False, "parse_error") if outcome is None else outcome
+
+
+def _refuted_in_floats(gold: str, answer: str) -> Outcome | None:
+    """The outcome the symbolic path would reach for two plainly different expressions (``rewards.sampling``), found
+    without SymPy: ``wrong``, or ``different(gap, scale)`` for two numbers unless the gap is near its ``inexact``
+    boundary; None when only the symbolic path can tell."""
+    difference = certain_difference(gold, answer)
+    if difference is None:
+        return None
+    if difference.gap is None:
+        return WRONG
+    boundary = max(1.0, difference.scale) / NEAR_MISS
+    if boundary / MARGIN <= difference.gap <= boundary * MARGIN:
+        return None
+    return different(difference.gap, difference.scale)
 
 
 _MARK = re.compile(
