@@ -20,8 +20,8 @@ REASONS = ("exact", "numeric", "symbolic", "approximate", "wrong", "inexact", "n
   ``2^{100}+1`` for ``2^{100}``, ``0.333333`` for ``\\frac{1}{3}``.
 - ``no_answer``: no final answer could be extracted from the response.
 - ``too_large``: the answer (or gold) needs the symbolic path but cannot be evaluated in time: brackets nested deeper
-  than 50, or numbers too large to build (exponents above 10**4, factorials above 10**4!, sums and products of more
-  than 10**5 terms, any number beyond about 10**5 digits: ``9^{9^{9^{9}}}``, ``(10^{10^{10}})!``); see
+  than 50, exponents above 10**100 (above 10**4 on an expression with unknowns), factorials above 10**6!, sums and
+  products of more than 10**5 terms (``9^{9^{9^{9}}}``, ``(10^{10^{10}})!``, ``\\sum_{n=1}^{10^{12}} n^{n}``); see
   ``rewards.limits``. Decided before SymPy sees it.
 - ``timeout``: the symbolic comparison ran past its time limit (its worker process was killed; the last resort for
   what ``too_large`` does not catch).
