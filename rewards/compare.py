@@ -8,6 +8,7 @@ finds the pairs it must send to the worker pool.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,6 +87,7 @@ def compare(gold: str, answer: str, symbolic: Symbolic | None = None) -> Outcome
     return _compare(gold_clean, answer_clean, symbolic, 0)
 
 
+@functools.lru_cache(maxsize=4096)
 def answer_count(text: str) -> int:
     """How many answers ``text`` lists: the elements of a set (``1, 2``, ``\\{1, 2\\}``, ``3 \\pm 1``), else 1."""
     if len(text) > MAX_FAST_CHARS:

@@ -32,8 +32,10 @@ _TOKEN = re.compile(r"\d+(?:\.\d*)?|\.\d+|\\[A-Za-z]+|\\.|\S", re.DOTALL)
 _SEPARATORS = frozenset("+-,;=<>|&") | {"\\pm", "\\mp", "\\le", "\\ge", "\\leq", "\\geq", "\\ne", "\\neq", "\\\\"}
 _PRODUCTS = frozenset({"*", "\\cdot", "\\times"})
 _QUOTIENTS = frozenset({"/", "\\div"})
+_OPERATORS = _SEPARATORS | _PRODUCTS | _QUOTIENTS
 _CLOSERS = frozenset(")]}")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
+_STOPS = {opener: frozenset(closer) for opener, closer in _OPENERS.items()}
 _SYMBOL_SIZE = 1.0
 """The size counted for an unknown, a constant (``\\pi``, ``e``) or any other symbol."""
 
@@ -167,7 +169,7 @@ class _Estimator:
         if token[0].isdigit() or token[0] == ".":
             return _Bound(_number_size(token), False)
         if token in _OPENERS:
-            bound = self.expression(stop=frozenset({_OPENERS[token]}))
+            bound = self.expression(stop=_STOPS[token])
             if self._peek() == _OPENERS[token]:
                 self.position += 1
             return bound
@@ -186,7 +188,7 @@ class _Estimator:
             return self._power(_CONSTANT, self.power())
         if len(token) == 1 and token.isalpha():
             return _SYMBOL
-        named = token.startswith("\\") and len(token) > 2 and token not in _SEPARATORS | _PRODUCTS | _QUOTIENTS
+        named = token.startswith("\\") and len(token) > 2 and token not in _OPERATORS
         if named and self._peek() not in (None, "^", "_", "!", "'"):
             argument = self.power()  # \sqrt{2}, \sin x, \log(2), \text{cm}: bounded by the argument
             return argument._replace(size=max(argument.size, 1.0))
