@@ -92,9 +92,10 @@ def _remember(pair: tuple[str, str], outcome: Outcome) -> None:
 
 
 def clear_cache() -> None:
-    """Forget every cached outcome (for timing runs)."""
+    """Forget every cached outcome and answer count (for timing runs)."""
     with _cache_lock:
         _cache.clear()
+    answer_count.cache_clear()
 
 
 def _check_limits(workers: int, timeout_s: float) -> None:
