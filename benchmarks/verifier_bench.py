@@ -26,8 +26,19 @@ data only, sources and licences in ``benchmarks/data/README.md``). There (a) cal
 call it (the extraction targets and rounding each test passes). Rows whose label we dispute are counted as labelled
 and listed with the reason; the table also gives the counts without them.
 
+A third section scores a hostile reward batch: 1,024 responses with 2 workers, of which ``HOSTILE_COUNT`` (5%) are
+pathological answers a policy in training produces (power towers, huge factorials, sums to 10^12, thousands of nested
+brackets or fractions, a million-digit number) and the rest benign pairs built from MATH-500 golds as above. It reports
+the batch's time, how many hostile answers were accepted, their reasons, and whether every benign verdict equals the
+verdict of the benign pairs scored alone.
+
+A fourth section measures throughput on 1,000 unique MATH-500 pairs (half correct, half wrong; each response is a
+reference solution with its box removed, ending on a boxed answer, so every response text is distinct): raw
+Math-Verify against ``rewards.score_batch`` with 2 workers and the verdict cache cleared first, in one run; then the
+same batch again, served from the cache, to show the cache's own gain separately.
+
 Usage: ``python benchmarks/verifier_bench.py [--per-benchmark 120] [--seed 0] [--data-dir eval/data]
-[--public-cases benchmarks/data/public_verifier_cases.jsonl]``
+[--public-cases benchmarks/data/public_verifier_cases.jsonl] [--sections labelled,public,hostile,throughput]``
 """
 
 from __future__ import annotations
@@ -46,7 +57,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from eval.benchmarks import load_benchmark  # noqa: E402
 from rewards import extract_answer, score, score_batch  # noqa: E402
+from rewards.extract import last_boxed  # noqa: E402
 from rewards.pool import get_pool  # noqa: E402
 from rewards.scoring import clear_cache  # noqa: E402
 
@@ -301,6 +314,178 @@ def print_public_summary(cases: list[Case], results: list[dict]) -> None:
             print(f"  disputed [{case.benchmark}] label={case.label} ({verdicts}): {case.disputed}")
 
 
+HOSTILE_COUNT = 51
+BATCH_SIZE = 1024
+
+
+def hostile_answers() -> list[str]:
+    """``HOSTILE_COUNT`` distinct pathological answers: what cannot be evaluated in time, written as a model would."""
+    answers = [
+        r"(10^{10^{10}})!",
+        r"9^{9^{9^{9}}}",
+        r"\sum_{n=1}^{10^{12}} n^{n}",
+        "(" * 3000 + "1" + ")" * 3000,
+        r"\frac{1}{" * 400 + "2" + "}" * 400,
+        "7" * 1_000_000,
+    ]
+    for k in range(2, 8):
+        answers.append(f"(10^{{10^{{{k}}}}})!")
+        answers.append(f"{k}^{{{k}^{{{k}^{{{k}}}}}}}")
+        answers.append(f"\\prod_{{n=1}}^{{10^{{{k + 6}}}}} n^{{n}}")
+        answers.append(f"\\sum_{{k=1}}^{{10^{{{k + 8}}}}} k^{{k^{{2}}}}")
+        answers.append(f"(x+{k})^{{10^{{{k + 4}}}}}")
+        answers.append(f"{k}^{{10^{{10^{{{k}}}}}}} - 1")
+    answers += ["[" * 2000 + "x" + "]" * 2000, r"\sqrt{" * 500 + "2" + "}" * 500, "10^{" * 300 + "2" + "}" * 300]
+    answers += [r"\binom{10^{100}}{10^{50}}", r"((10^{100})!)!", r"10^{10^{100}} \bmod 7", r"e^{e^{e^{e^{e^{10}}}}}"]
+    answers += ["1" + "0" * 200_000 + "1", r"\frac{" + "9" * 100_000 + "}{3}"]
+    if len(answers) != HOSTILE_COUNT:
+        raise AssertionError(f"{len(answers)} hostile answers, expected {HOSTILE_COUNT}")
+    return answers
+
+
+def math500_pairs(data_dir: Path) -> list[tuple[str, str, bool, str]]:
+    """(gold, boxed variant, label, reference solution) for every MATH-500 gold and each of its ``variants``."""
+    problems = load_benchmark("math500", data_dir)
+    return [
+        (p.gold, response, label, p.reference_solution or "")
+        for p in problems
+        for _, response, label in variants(p.gold, False)
+    ]
+
+
+def hostile_batch(data_dir: Path, seed: int) -> tuple[list[str], list[str], list[bool]]:
+    """(responses, golds, is_hostile) of one ``BATCH_SIZE`` reward batch, the hostile answers spread through it."""
+    rng = random.Random(seed)
+    benign = rng.sample(math500_pairs(data_dir), BATCH_SIZE - HOSTILE_COUNT)
+    golds = [gold for gold, _, _, _ in benign]
+    batch = [(response, gold, False) for gold, response, _, _ in benign]
+    batch += [(_boxed(answer), rng.choice(golds), True) for answer in hostile_answers()]
+    rng.shuffle(batch)
+    return [r for r, _, _ in batch], [g for _, g, _ in batch], [h for _, _, h in batch]
+
+
+def run_hostile(data_dir: Path, seed: int) -> None:
+    """Time the hostile batch with 2 workers; check no hostile answer is accepted and benign verdicts are unchanged."""
+    responses, golds, hostile = hostile_batch(data_dir, seed)
+    benign = [i for i, h in enumerate(hostile) if not h]
+    clear_cache()
+    alone = score_batch([responses[i] for i in benign], [golds[i] for i in benign], workers=2)
+    clear_cache()
+    _start_pool(2)
+    load_before = os.getloadavg()[0]
+    began = time.perf_counter()
+    verdicts = score_batch(responses, golds, workers=2)
+    seconds = time.perf_counter() - began
+    hostile_verdicts = [v for v, h in zip(verdicts, hostile, strict=True) if h]
+    reasons: dict[str, int] = {}
+    for verdict in hostile_verdicts:
+        reasons[verdict.reason] = reasons.get(verdict.reason, 0) + 1
+    unchanged = sum(verdicts[i] == verdict for i, verdict in zip(benign, alone, strict=True))
+    print(f"\n## Hostile batch: {len(responses)} responses, {sum(hostile)} hostile, 2 workers")
+    print(f"load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
+    print("| batch time (s) | hostile accepted | hostile reasons | benign verdicts unchanged |")
+    print("|---|---|---|---|")
+    print(
+        f"| {seconds:.2f} | {sum(v.correct for v in hostile_verdicts)} | "
+        f"{', '.join(f'{k} {n}' for k, n in sorted(reasons.items()))} | {unchanged} / {len(benign)} |"
+    )
+
+
+def throughput_pairs(data_dir: Path, seed: int) -> tuple[list[str], list[str], list[bool]]:
+    """(responses, golds, labels): for each MATH-500 gold one right and one wrong answer (a ``variants`` pair whose
+    box closes; another problem's gold where the gold has no wrong variant), each appended to that problem's
+    reference solution with its boxes removed, so all texts differ."""
+    rng = random.Random(seed)
+    by_gold: dict[tuple[str, str], list[tuple[str, bool]]] = {}
+    for gold, response, label, solution in math500_pairs(data_dir):
+        answer = last_boxed(response) if response.startswith(_boxed("")[:20]) else None
+        if answer is not None:  # the variants whose box closes
+            by_gold.setdefault((gold, solution), []).append((answer, label))
+    responses, golds, labels = [], [], []
+    all_golds = sorted({gold for gold, _ in by_gold})
+    for index, ((gold, solution), answers) in enumerate(by_gold.items()):
+        body = solution.replace("\\boxed", "").replace("\\fbox", "")
+        other_golds = [g for g in all_golds if g.replace(" ", "") != gold.replace(" ", "")]
+        for label in (True, False):
+            choices = [a for a, y in answers if y == label] or [rng.choice(other_golds)]
+            answer = rng.choice(choices)
+            responses.append(f"Solution {index}. {body}\n\nTherefore the answer is $\\boxed{{{answer}}}$.")
+            golds.append(gold)
+            labels.append(label)
+    return responses, golds, labels
+
+
+def run_throughput(data_dir: Path, seed: int) -> None:
+    """Raw Math-Verify vs ``score_batch`` (2 workers, cache cleared) on the same unique pairs, then the cache's gain."""
+    from math_verify import parse, verify
+
+    responses, golds, labels = throughput_pairs(data_dir, seed)
+    if len(set(responses)) != len(responses):
+        raise AssertionError("throughput responses must be distinct")
+    _start_pool(2)
+    load_before = os.getloadavg()[0]
+    began = time.perf_counter()
+    raw = [bool(verify(parse(f"\\boxed{{{g}}}"), parse(r))) for r, g in zip(responses, golds, strict=True)]
+    raw_s = time.perf_counter() - began
+    clear_cache()
+    began = time.perf_counter()
+    ours = [v.correct for v in score_batch(responses, golds, workers=2)]
+    ours_s = time.perf_counter() - began
+    began = time.perf_counter()
+    cached = [v.correct for v in score_batch(responses, golds, workers=2)]
+    cached_s = time.perf_counter() - began
+    if cached != ours:
+        raise AssertionError("cached verdicts differ from fresh ones")
+    print(f"\n## Throughput: {len(responses)} unique MATH-500 pairs ({sum(labels)} correct), 2 workers")
+    print(f"load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
+    print("| verifier | seconds | pairs/s | accuracy | vs raw Math-Verify |")
+    print("|---|---|---|---|---|")
+    for name, seconds, judged in (
+        ("raw Math-Verify", raw_s, raw),
+        ("rewards.score_batch, cache cleared", ours_s, ours),
+        ("rewards.score_batch, same pairs again (cached)", cached_s, cached),
+    ):
+        accuracy = sum(j == y for j, y in zip(judged, labels, strict=True)) / len(labels)
+        print(f"| {name} | {seconds:.2f} | {len(labels) / seconds:.0f} | {accuracy:.4f} | {raw_s / seconds:.1f}x |")
+    print(f"cache gain on repeated pairs: {ours_s / cached_s:.1f}x over the uncached batch")
+
+
+SECTIONS = ("labelled", "public", "hostile", "throughput")
+
+
+def run_labelled(args: argparse.Namespace) -> None:
+    cases = build_cases(args.data_dir, args.per_benchmark, args.seed)
+    positives = sum(c.label for c in cases)
+    print(f"labelled pairs: {len(cases)} ({positives} correct, {len(cases) - positives} incorrect) from {BENCHMARKS}")
+    kinds = {k: sum(c.kind == k for c in cases) for k in ("correct", "reformatted", "perturbed")}
+    print(f"kinds: {kinds}")
+    verl_math_verify(cases[:4])
+    _start_pool(2)
+    load_before = os.getloadavg()[0]
+    results = run_interleaved(cases, args.chunks)
+    print(f"load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
+    print()
+    print_table(results, args.show)
+
+
+def run_public(args: argparse.Namespace) -> None:
+    verl_math_verify(public_cases(args.public_cases)[:4])
+    _start_pool(2)
+    public = public_cases(args.public_cases)
+    positives = sum(c.label for c in public)
+    disputed = sum(c.disputed is not None for c in public)
+    print(
+        f"\n## Public test tables: {len(public)} pairs ({positives} correct, {len(public) - positives} incorrect, "
+        f"{disputed} disputed labels) from {args.public_cases.name}"
+    )
+    load_before = os.getloadavg()[0]
+    public_results = run_interleaved(public, min(args.chunks, len(public)), PUBLIC_VERIFIERS)
+    print(f"load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
+    print()
+    print_table(public_results, args.show)
+    print_public_summary(public, public_results)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -319,37 +504,21 @@ def main() -> None:
         default=REPO_ROOT / "benchmarks" / "data" / "public_verifier_cases.jsonl",
         help="labelled cases from other projects' test tables (default: the shipped file)",
     )
+    parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}")
     args = parser.parse_args()
-
-    cases = build_cases(args.data_dir, args.per_benchmark, args.seed)
-    positives = sum(c.label for c in cases)
-    print(f"labelled pairs: {len(cases)} ({positives} correct, {len(cases) - positives} incorrect) from {BENCHMARKS}")
-    kinds = {k: sum(c.kind == k for c in cases) for k in ("correct", "reformatted", "perturbed")}
-    print(f"kinds: {kinds}")
-
+    sections = set(args.sections.split(","))
+    if not sections <= set(SECTIONS):
+        parser.error(f"--sections: unknown {sorted(sections - set(SECTIONS))}; known: {', '.join(SECTIONS)}")
     import math_verify  # noqa: F401  (imports and process start-up are not timed)
 
-    verl_math_verify(cases[:4])
-    _start_pool(2)
-    load_before = os.getloadavg()[0]
-    results = run_interleaved(cases, args.chunks)
-    print(f"load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
-    print()
-    print_table(results, args.show)
-
-    public = public_cases(args.public_cases)
-    positives = sum(c.label for c in public)
-    disputed = sum(c.disputed is not None for c in public)
-    print(
-        f"\n## Public test tables: {len(public)} pairs ({positives} correct, {len(public) - positives} incorrect, "
-        f"{disputed} disputed labels) from {args.public_cases.name}"
-    )
-    load_before = os.getloadavg()[0]
-    public_results = run_interleaved(public, min(args.chunks, len(public)), PUBLIC_VERIFIERS)
-    print(f"load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
-    print()
-    print_table(public_results, args.show)
-    print_public_summary(public, public_results)
+    if "labelled" in sections:
+        run_labelled(args)
+    if "public" in sections:
+        run_public(args)
+    if "hostile" in sections:
+        run_hostile(args.data_dir, args.seed)
+    if "throughput" in sections:
+        run_throughput(args.data_dir, args.seed)
 
 
 if __name__ == "__main__":

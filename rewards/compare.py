@@ -8,14 +8,17 @@ finds the pairs it must send to the worker pool.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
 from rewards.arithmetic import evaluate
-from rewards.intervals import as_interval, has_inequality
+from rewards.intervals import absolute_value_union, as_interval, has_inequality
+from rewards.limits import too_large
 from rewards.normalize import clean_latex, key, to_number
+from rewards.sampling import MARGIN, certain_difference
 
 Symbolic = Callable[[str, str], "Outcome | None"]
 """(gold, answer) as cleaned LaTeX -> their outcome, or None when either side cannot be parsed."""
@@ -47,6 +50,7 @@ class Outcome:
 
 UNDECIDED = Outcome(None, "symbolic")
 WRONG = Outcome(False, "wrong")
+TOO_LARGE = Outcome(False, "too_large")
 
 _CHOICE_GOLD = re.compile(r"^\(([A-E])\)$")
 _CHOICE_ANSWER = re.compile(r"^\(?([A-Ea-e])(?:\)|$)")
@@ -58,11 +62,14 @@ _ASSIGNMENT = re.compile(
     rf"^\s*((?:[A-Za-z]|\\[A-Za-z]+)(?:_{_SCRIPT})?(?:\^{_SCRIPT})?(?:\s*\([^()=]*\))?)\s*=\s*([^=]+)$"
 )
 _VARIABLE = r"(?:[A-Za-z]|\\[A-Za-z]+)(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]))?"
+_SINGLE_ASSIGNMENT = re.compile(rf"^\s*({_VARIABLE})\s*=\s*([^=]+)$")
 _TUPLE_ASSIGNMENT = re.compile(rf"^\s*\(\s*({_VARIABLE}(?:\s*,\s*{_VARIABLE})+)\s*\)\s*=\s*([^=]+)$")
 _LIST_COMMA = re.compile(r",\s")  # "32, 349" is a list; thousands separators have no space after the comma
 _DECIMAL_COMMA = re.compile(r"^-?(?:\d+,(?:\d{1,2}|\d{4,})|0,\d+)$")  # 3,5 and 0,111: not thousands groups
 _DECIMAL_POINT = re.compile(r"^-?\d*\.\d+$")
-_LIST_SEPARATOR = re.compile(r",|;|\s(?:and|or)\s")
+_LIST_SEPARATOR = re.compile(r",|;|\s(?:and|or)\s|(?<=[\d)\]}])\s*(?:and|or)(?=\s*[(\[{A-Z\d-])")
+"""List separators: commas, semicolons, and "and"/"or" between spaces or right after a number or bracket
+(``(11,7)or(7,11)``, ``W(x)=1orW(x)=-1``, where spaces were stripped)."""
 _OR = re.compile(r"\sor\s")
 _TUPLE_SEPARATOR = re.compile(r"[,;]")
 _MATRIX = re.compile(r"^\\begin\{([pbBv]?matrix)\}((?:(?!\\(?:begin|end)\{).)*)\\end\{\1\}$", re.DOTALL)
@@ -80,6 +87,7 @@ def compare(gold: str, answer: str, symbolic: Symbolic | None = None) -> Outcome
     return _compare(gold_clean, answer_clean, symbolic, 0)
 
 
+@functools.lru_cache(maxsize=4096)
 def answer_count(text: str) -> int:
     """How many answers ``text`` lists: the elements of a set (``1, 2``, ``\\{1, 2\\}``, ``3 \\pm 1``), else 1."""
     if len(text) > MAX_FAST_CHARS:
@@ -106,6 +114,7 @@ def _compare(gold: str, answer: str, symbolic: Symbolic | None, depth: int) -> O
     outcome = _compare_assignment(gold, answer, symbolic, depth)
     if outcome is not None:
         return outcome
+    gold, answer = absolute_value_union(gold) or gold, absolute_value_union(answer) or answer  # 1 <= |z| <= 2
     gold_interval, answer_interval = as_interval(gold), as_interval(answer)
     if gold_interval and answer_interval and gold_interval.unknown != answer_interval.unknown:
         return WRONG
@@ -224,7 +233,7 @@ def _compare_assignment(gold: str, answer: str, symbolic: Symbolic | None, depth
     if gold_match is None and answer_match is None:
         return None
     if gold_match is not None and answer_match is not None:
-        if key(gold_match.group(1)) != key(answer_match.group(1)):
+        if not _same_left_side(gold_match, answer_match):
             return None
         return _compare(gold_match.group(2).strip(), answer_match.group(2).strip(), symbolic, depth + 1)
     if gold_match is not None:
@@ -235,6 +244,22 @@ def _compare_assignment(gold: str, answer: str, symbolic: Symbolic | None, depth
     if "=" in gold:
         return None
     return _compare(gold, answer_match.group(2).strip(), symbolic, depth + 1)
+
+
+_FUNCTION_OF_ONE = re.compile(r"^([A-Za-z])\(([A-Za-z])\)$")
+
+
+def _same_left_side(gold_match: re.Match, answer_match: re.Match) -> bool:
+    """Whether two assignments assign the same thing: equal left sides, or the same function of one variable with
+    right sides free of letters (``W(x) = 1`` and ``W(n) = 1``: the argument's name is a dummy)."""
+    gold_left, answer_left = key(gold_match.group(1)), key(answer_match.group(1))
+    if gold_left == answer_left:
+        return True
+    gold_call, answer_call = _FUNCTION_OF_ONE.match(gold_left), _FUNCTION_OF_ONE.match(answer_left)
+    if gold_call is None or answer_call is None or gold_call.group(1) != answer_call.group(1):
+        return False
+    rights = (gold_match.group(gold_match.re.groups), answer_match.group(answer_match.re.groups))
+    return not any(re.search(r"[A-Za-z]", re.sub(r"\\[A-Za-z]+", "", right)) for right in rights)
 
 
 def _assignments_as_tuple(gold_match: re.Match, answer: str) -> str | None:
@@ -255,10 +280,45 @@ def _assignments_as_tuple(gold_match: re.Match, answer: str) -> str | None:
 
 
 def _compare_atoms(gold: str, answer: str, symbolic: Symbolic | None) -> Outcome:
+    """The symbolic path for two atoms; ``too_large`` (``rewards.limits``) without it for a side SymPy cannot
+    evaluate in time, ``wrong`` without it when the two differ in their primes or accents or are plainly different
+    in floating point."""
+    if too_large(answer) or too_large(gold):
+        return TOO_LARGE
+    if _marks(gold) != _marks(answer):
+        return WRONG  # E and E', x and \bar{x}: a prime or accent is part of the answer
+    refuted = _refuted_in_floats(gold, answer)
+    if refuted is not None:
+        return refuted
     if symbolic is None:
         return UNDECIDED
     outcome = symbolic(gold, answer)
     return Outcome(False, "parse_error") if outcome is None else outcome
+
+
+def _refuted_in_floats(gold: str, answer: str) -> Outcome | None:
+    """The outcome the symbolic path would reach for two plainly different expressions (``rewards.sampling``), found
+    without SymPy: ``wrong``, or ``different(gap, scale)`` for two numbers unless the gap is near its ``inexact``
+    boundary; None when only the symbolic path can tell."""
+    difference = certain_difference(gold, answer)
+    if difference is None:
+        return None
+    if difference.gap is None:
+        return WRONG
+    boundary = max(1.0, difference.scale) / NEAR_MISS
+    if boundary / MARGIN <= difference.gap <= boundary * MARGIN:
+        return None
+    return different(difference.gap, difference.scale)
+
+
+_MARK = re.compile(
+    r"'|\\(?:prime|hat|widehat|bar|overline|tilde|widetilde|vec|dot|ddot|check|breve|acute|grave)(?![A-Za-z])"
+)
+
+
+def _marks(text: str) -> list[str]:
+    """The primes and accents written in ``text``, sorted (SymPy's parser drops them: ``E'`` would read as ``E``)."""
+    return sorted(_MARK.findall(text))
 
 
 def _split_top_level(text: str, separator: str | re.Pattern) -> list[str]:
@@ -316,6 +376,25 @@ Structure = tuple[str, list]
 """(kind, elements): kind is ``set``, ``union``, ``matrix`` or ``tuple<open><close>``."""
 
 
+def _assignment_groups(text: str) -> list[str] | None:
+    """``p=5,q=2;p=7,q=2`` -> [``(5, 2)``, ``(7, 2)``]: groups separated by ``;`` that each assign the same variables
+    in the same order, read as one tuple per group; None for anything else."""
+    groups = _split_top_level(text, ";")
+    if len(groups) < 2:
+        return None
+    tuples, names = [], None
+    for group in groups:
+        matches = [_SINGLE_ASSIGNMENT.match(part) for part in _split_top_level(group, ",")]
+        if len(matches) < 2 or not all(matches):
+            return None
+        group_names = [key(m.group(1)) for m in matches]
+        if names is not None and group_names != names:
+            return None
+        names = group_names
+        tuples.append("(" + ", ".join(m.group(2).strip() for m in matches) + ")")
+    return tuples if len(set(names)) == len(names) else None
+
+
 def _structure(text: str) -> Structure | None:
     """The composite an answer denotes, or None for an atom."""
     matrix = _MATRIX.match(text)
@@ -328,6 +407,9 @@ def _structure(text: str) -> Structure | None:
     alternatives = [as_interval(part) for part in _split_top_level(text, _OR)]
     if len(alternatives) > 1 and all(alternatives) and len({a.unknown for a in alternatives}) == 1:
         return "union", [a.text for a in alternatives]  # "x < 0 or x > 1"
+    groups = _assignment_groups(text)
+    if groups is not None:
+        return "set", groups  # p=5,q=2;p=7,q=2
     if text.startswith("\\{") and text.endswith("\\}"):
         return "set", _list_elements(text[2:-2])
     if len(text) >= 2 and text[0] in "([" and text[-1] in ")]" and _encloses(text):

@@ -24,6 +24,7 @@ from sympy.core.function import AppliedUndef
 from sympy.core.relational import Relational
 
 from rewards.compare import RELATIVE_TOLERANCE, Outcome, different
+from rewards.sampling import SAMPLE_POINTS
 
 DIGITS = 30
 """Significant digits to which values and differences are evaluated."""
@@ -32,11 +33,11 @@ APART = sympy.Float("1e-12")
 HUGE = sympy.Float("1e10000")
 """Beyond this magnitude (or below its inverse) no exact arithmetic is attempted, only evaluation."""
 _TINY = 1 / HUGE
-_SAMPLE_POINTS = (
-    (sympy.Rational(7213, 10000), sympy.Rational(4187, 10000)),
-    (sympy.Rational(13719, 10000), sympy.Rational(19031, 10000)),
+_SAMPLE_POINTS = tuple(
+    (sympy.Rational(first.numerator, first.denominator), sympy.Rational(step.numerator, step.denominator))
+    for first, step in SAMPLE_POINTS
 )
-"""Exact values given to the k-th unknown at each sample point: ``first + k * step``."""
+"""``rewards.sampling.SAMPLE_POINTS`` as SymPy rationals: the k-th unknown gets ``first + k * step``."""
 
 
 def unknowns(value: sympy.Expr) -> set:

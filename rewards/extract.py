@@ -1,14 +1,18 @@
 """Find the final answer in a model response, and where it was found.
 
-Precedence (the first that applies wins): the last ``\\boxed{}`` > an answer phrase ("The answer is 4.",
-"Final Answer: ...", "answer: ...") > a GSM8K ``#### 18`` line > the fallback: the last number (or final math) of the
-last sentence ("12 + 29 = 41"). ``Extraction.source`` records which rule found the answer.
+Precedence (the first that applies wins): a final-answer phrase after the last box ("\\boxed{255} ... Final Answer:
+The final answer is $10,455$": the answer a response ends on is its answer) > the last ``\\boxed{}`` > an answer
+phrase ("The answer is 4.", "Final Answer: ...", "answer: ...") > a GSM8K ``#### 18`` line > the fallback: the last
+number (or final math) of the last sentence ("12 + 29 = 41"). ``Extraction.source`` records which rule found the
+answer.
 """
 
 from __future__ import annotations
 
 import re
 from typing import NamedTuple
+
+from rewards.normalize import UNIT_WORDS
 
 SOURCES = ("boxed", "boxes", "answer_phrase", "gsm8k_marker", "fallback")
 """Every value ``Extraction.source`` (and ``Verdict.source``) takes for a found answer (None when there is none).
@@ -71,18 +75,20 @@ def _braced(text: str, open_index: int) -> str | None:
     return None
 
 
-def _boxed_content(text: str) -> tuple[bool, str | None]:
-    """(found a box, its content). Content is None for a box that is never closed."""
+def _boxed_content(text: str) -> tuple[bool, str | None, int]:
+    """(found a box, its content, the index just after the box). Content is None for a box that is never closed."""
     located = _last_box_start(text)
     if located is None:
-        return False, None
+        return False, None, len(text)
     _, after = located
     rest = text[after:]
     stripped = rest.lstrip()
+    opening = after + len(rest) - len(stripped)
     if stripped.startswith("{"):
-        return True, _braced(text, after + len(rest) - len(stripped))
+        content = _braced(text, opening)
+        return True, content, (len(text) if content is None else opening + len(content) + 2)
     match = re.match(r"[^\s$]+", stripped)  # the "\boxed 5" form: one token
-    return True, (match.group(0) if match else None)
+    return True, (match.group(0) if match else None), opening + (match.end() if match else 0)
 
 
 _BOX_OPENING = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])\s*\{")
@@ -100,7 +106,12 @@ _NUMBER = (  # -5, 1,600, 3.5, .4, 3,5 and 0,111 (decimal commas), 3/4; never af
 )
 _NUMBERS = re.compile(_NUMBER)
 _TRAILING_NUMBERS = re.compile(rf"({_NUMBER}(?:{_LIST_SEPARATOR}{_NUMBER})*)%?[^\w$\\]*$")
-_PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:and|or)\b)[A-Za-z]{2,}")
+_QUOTE = re.compile(r'\\?["“”]')
+_RESTATEMENT = re.compile(r"(?<!,)\s\b(?:(?:which|that|it|this)\s+is|(?:which|that|it)['’]s)\b", re.IGNORECASE)
+_RESTATED_NUMBER = re.compile(
+    rf"^\s*({_NUMBER})\s*(?:[€£¥%]|(?:{UNIT_WORDS})(?:[²³]|\^\{{?\d\}}?)?)?[^\w$\\]*$"
+)
+_PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:and|or)(?:\b|(?=[A-Z])))[A-Za-z]{2,}")  # not "or" in 1orW(x)=-1
 _QUALIFIER = re.compile(r"\b(?:not|no|never|least|most|than|between|except|unless|without)\b|n't\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
 _END_OF_TURN = re.compile(r"<\|(?:im_end|im_start|endoftext|eot_id|end_of_text|start_header_id)\|>")
@@ -149,7 +160,7 @@ def _stated_math(candidate: str) -> str | None:
     list), else its last number, except where a qualifier makes that math no answer ("not 5", "at least 5",
     "3 more than 2": None); a prose statement without math is kept whole (word answers such as ``Evelyn``).
     """
-    candidate = candidate.replace("**", "").strip()
+    candidate = _QUOTE.sub("", candidate.replace("**", "")).strip()  # 'is "$12$ and $13$".': quotes frame it
     dollar_list = _DOLLAR_LIST.match(candidate)  # "$(-6,6)$, $(2,6)$": several math pieces form the answer
     if dollar_list:
         return _join_list(dollar_list.group(0), r"\$[^$]+\$") or None
@@ -164,7 +175,7 @@ def _stated_math(candidate: str) -> str | None:
     prose = re.sub(_MATH_PIECE, " ", candidate)
     if len(candidate) <= MAX_STATEMENT_CHARS and _PROSE_WORD.search(prose):
         if _QUALIFIER.search(prose) and (_TRAILING_MATH.search(candidate) or _NUMBERS.search(candidate)):
-            return None  # "not 5", "at least 5", "3 more than 2": the number at the end is not the answer
+            return _restated_number(candidate)  # "not 5", "at least 5": not the answer, unless restated after
         trailing_math = _TRAILING_MATH.search(candidate)
         if trailing_math:
             return _join_list(trailing_math.group(1), _MATH_PIECE) or None
@@ -175,6 +186,21 @@ def _stated_math(candidate: str) -> str | None:
         if numbers:  # "Jane started growing it 3 hours ago" -> 3
             return numbers[-1]
     return candidate or None
+
+
+def _restated_number(sentence: str) -> str | None:
+    """The number a qualified sentence ends on after restating it ("not 10 which is 1,000.99€" -> ``1,000.99``,
+    "it's not 10 it's 5 m²" -> ``5``): one number, with at most a currency sign or unit after it, following the last
+    "which is" / "it's" / "that is" (not after a comma: "not 10, which is 12 dollars" describes the 10), with no
+    qualifier after that phrase; else None ("it's 5, not 6", "which is at least 5", "which is 5 or 6")."""
+    restatements = list(_RESTATEMENT.finditer(sentence))
+    if not restatements:
+        return None
+    rest = sentence[restatements[-1].end() :]
+    if _QUALIFIER.search(rest):
+        return None
+    match = _RESTATED_NUMBER.match(rest)
+    return match.group(1) if match else None
 
 
 def _after_last_equals(math: str) -> str:
@@ -203,8 +229,9 @@ def _fallback_answer(response: str) -> str | None:
     has no prose (``12 + 29 = 41``, ``\\frac{10}{9}``, ``1, 2, 3``), else the numbers that end it (a list when joined
     by "," / "and" / "or"), else its last math piece, else its last number.
     Computations give their result (``_result_of``). None when that sentence qualifies its number ("not", "at
-    least", "than", ...), when the response ends with a line holding only a math delimiter (inline math that never
-    closed on its line), or when there is nothing numeric.
+    least", "than", ...) and does not restate it after ("not 10 which is 1,000.99€": ``_restated_number``), when
+    the response ends with a line holding only a math delimiter (inline math that never closed on its line), or when
+    there is nothing numeric.
     """
     tail = response.strip()[-2000:]
     ending_math = re.search(rf"({_MATH_PIECE})[\s.,;:!?]*$", tail, re.DOTALL)
@@ -220,7 +247,7 @@ def _fallback_answer(response: str) -> str | None:
             continue
         prose = re.sub(_MATH_PIECE, " ", sentence)
         if _QUALIFIER.search(prose):
-            return None
+            return _restated_number(sentence)
         if not _PROSE_WORD.search(prose) and len(sentence) <= MAX_STATEMENT_CHARS:
             return _result_of(sentence.rstrip(".!?;: ")) or None
         trailing_numbers = _TRAILING_NUMBERS.search(sentence)
@@ -282,11 +309,55 @@ def listed_boxes(text: str) -> list[str]:
     return [content for _, _, content in run]
 
 
+def _statement_line(text: str, marker: re.Match) -> str:
+    """The line that follows an answer phrase (the next line when "Answer:" ends its own line)."""
+    rest = text[marker.end() :].lstrip(" \t:")
+    line, _, following = rest.partition("\n")
+    if not line.strip():
+        line = following.strip().partition("\n")[0]
+    return line
+
+
+_FINAL_WORD = re.compile(r"\bfinal\W*$", re.IGNORECASE)
+_STATES_MATH = re.compile(r"\d|\\[A-Za-z]|\$")
+
+
+def _key(math: str) -> str:
+    return re.sub(r"[\s$]", "", math)
+
+
+def _is_final_marker(text: str, marker: re.Match) -> bool:
+    """Whether an answer phrase declares the final answer: "Final answer: ...", "The final answer is ...",
+    "Answer: ..." (a colon), rather than a remark such as "the answer is correct"."""
+    return ":" in marker.group(0) or _FINAL_WORD.search(text[max(0, marker.start() - 20) : marker.start()]) is not None
+
+
+def _final_statement(response: str, after: int) -> str | None:
+    """The answer stated by the last final-answer phrase after index ``after`` (see ``_is_final_marker``): its math,
+    or ``""`` when the statement qualifies its number ("Final answer: not 4, it is 5"), which leaves no answer; None
+    when no such phrase follows or it states no math ("Final answer: see above"), so the box before it stands."""
+    markers = [m for m in _ANSWER_MARKER.finditer(response, after) if _is_final_marker(response, m)]
+    if not markers:
+        return None
+    line = _statement_line(response, markers[-1])
+    if not _STATES_MATH.search(line):
+        return None
+    return _statement_answer(line) or ""
+
+
+def final_statement(text: str) -> str | None:
+    """The answer of the last final-answer phrase in ``text`` ("Final Answer: The final answer is $28\\%$." ->
+    ``28\\%``), None when there is none or it states no math; for golds written as a worked solution."""
+    return _final_statement(text, 0) or None
+
+
 def extract(response: object, *, fallback: bool = True) -> Extraction:
     """The final answer in ``response`` and the rule that found it (see ``SOURCES``); ``NO_ANSWER`` if none.
 
-    Rules, in order: the content of the last ``\\boxed{...}`` or ``\\fbox{...}`` (nested braces balanced; the
-    ``\\boxed 5`` form takes one token); a response whose last box never closes (cut off) has no answer. Without a
+    Rules, in order: a final-answer phrase ("Final answer: 5", "The final answer is $5$", "Answer: 5") after the last
+    box that states math overrides the box (``answer_phrase``; a qualified statement such as "Final answer: not 4"
+    leaves no answer); else the content of the last ``\\boxed{...}`` or ``\\fbox{...}`` (nested braces balanced;
+    the ``\\boxed 5`` form takes one token); a response whose last box never closes (cut off) has no answer. Without a
     box, the statement after the last answer phrase ("answer is", "answer:", "answer =", "answers are") up to the end
     of its sentence (see ``_statement_answer``; an empty line after "Answer:" reads the next line); else the number
     on the last GSM8K-style ``#### 18`` line; else, when ``fallback`` is on, the last number of the last sentence
@@ -296,17 +367,16 @@ def extract(response: object, *, fallback: bool = True) -> Extraction:
     if not isinstance(response, str):
         return NO_ANSWER
     response = _END_OF_TURN.split(response, maxsplit=1)[0]
-    found_box, content = _boxed_content(response)
+    found_box, content, box_end = _boxed_content(response)
     if found_box:
         answer = _stripped_or_none(content)
+        final = _final_statement(response, box_end)
+        if final is not None and (answer is None or _key(final) != _key(answer)):
+            return Extraction(final, "answer_phrase") if final else NO_ANSWER  # it restates no box: it is the answer
         return Extraction(answer, "boxed") if answer is not None else NO_ANSWER
     markers = list(_ANSWER_MARKER.finditer(response))
     if markers:
-        rest = response[markers[-1].end() :].lstrip(" \t:")
-        line, _, following = rest.partition("\n")
-        if not line.strip():
-            line = following.strip().partition("\n")[0]
-        answer = _statement_answer(line)
+        answer = _statement_answer(_statement_line(response, markers[-1]))
         if answer is not None:
             return Extraction(answer, "answer_phrase")
     gsm8k_lines = _GSM8K_ANSWER_LINE.findall(response)

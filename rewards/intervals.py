@@ -74,3 +74,44 @@ def as_interval(text: str) -> Interval | None:
 def has_inequality(text: str) -> bool:
     """Whether ``text`` holds an inequality sign (``<``, ``\\le``, ``\\geq``, ...)."""
     return _OPERATOR.search(text) is not None
+
+
+_ABSOLUTE = re.compile(r"^\|(.+)\|$")
+
+
+def _negated(bound: str) -> str:
+    """``-bound`` as text (``-\\frac{3}{2}``; a compound bound in brackets: ``-(1+1)``)."""
+    plain = evaluate(key(f"-{bound}"))
+    return f"-{bound}" if plain is not None and plain == -evaluate(key(bound)) else f"-({bound})"
+
+
+def absolute_value_union(text: str) -> str | None:
+    """The set an absolute-value condition on one unknown describes, as a union of intervals (``1 \\le |z| \\le 2``
+    -> ``[-2, -1] \\cup [1, 2]``, ``|x| < 3`` -> ``(-3, 3)``, ``|x| \\ge 1`` -> ``(-\\infty, -1] \\cup [1, \\infty)``);
+    None unless ``text`` bounds ``|unknown|`` by nonnegative plain numbers (a positive lower bound when there is no
+    upper one) and the set is not empty."""
+    if "|" not in text or len(text) > 500:
+        return None
+    parts = [part.strip() for part in _OPERATOR.split(text)]
+    absolute = [i for i in range(0, len(parts), 2) if (m := _ABSOLUTE.match(key(parts[i]))) and _is_unknown(m.group(1))]
+    if len(absolute) != 1:
+        return None
+    interval = as_interval(" ".join("t" if i == absolute[0] else part for i, part in enumerate(parts)))
+    if interval is None:
+        return None
+    left, low, high, right = re.match(r"^([(\[])(.*), (.*)([)\]])$", interval.text).groups()
+    low_value = None if low == f"-{_INFINITY}" else evaluate(key(low))
+    high_value = None if high == _INFINITY else evaluate(key(high))
+    if (low_value is None and low != f"-{_INFINITY}") or (high_value is None and high != _INFINITY):
+        return None  # a bound that is no plain number
+    if any(v is not None and v < 0 for v in (low_value, high_value)):
+        return None
+    if low_value is None or (low_value == 0 and left == "["):  # |x| < b, 0 <= |x| <= b
+        return None if high_value is None else f"{'[' if right == ']' else '('}{_negated(high)}, {high}{right}"
+    if high_value is None and low_value == 0:
+        return None  # |x| > 0: every value but one, no union of two intervals
+    inner_right = "]" if left == "[" else ")"
+    if high_value is None:
+        return f"(-{_INFINITY}, {_negated(low)}{inner_right} \\cup {left}{low}, {_INFINITY})"
+    outer_left = "[" if right == "]" else "("
+    return f"{outer_left}{_negated(high)}, {_negated(low)}{inner_right} \\cup {left}{low}, {high}{right}"

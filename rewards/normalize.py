@@ -9,13 +9,13 @@ from fractions import Fraction
 MAX_EXPONENT = 400
 """Largest power of ten a plain number may carry (``1e400``); bigger ones are left to the symbolic path."""
 
-_UNIT_WORDS = (
+UNIT_WORDS = (  # a regex alternation: the unit words removed after a number
     "degrees?|cents?|dollars?|units?|inch(?:es)?|feet|foot|ft|cm|mm|km|m|meters?|metres?|miles?|mph|hours?|"
     "minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|sq|square|cubic|kg|g|grams?|pounds?|lbs?|"
     "ounces?|oz|liters?|litres?|ml|L|gallons?|people|students?|ways|points?|percent|euros?|yards?|s"
 )
 _TRAILING_TEXT_UNIT = re.compile(r"(?<=\S)\s*\\(?:text|mbox|mathrm)\s*\{[^{}]*\}(?:\s*\^\s*\{?\d\}?)?\s*$")
-_TRAILING_WORD_UNIT = re.compile(rf"(?<=[\d}}])\s+(?:(?:{_UNIT_WORDS})(?:\s*\^\s*\{{?\d\}}?)?\s*)+$")
+_TRAILING_WORD_UNIT = re.compile(rf"(?<=[\d}}])\s+(?:(?:{UNIT_WORDS})(?:\s*\^\s*\{{?\d\}}?)?\s*)+$")
 _TEXT_WRAPPER = re.compile(r"\\(?:text|textbf|textit|mbox|mathrm|mathbf|mathit|operatorname|textrm)\s*\{([^{}]*)\}")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|°|\\degree")
 # A command written with two backslashes (a twice-escaped string: "\\\\frac") is that command, not a line break

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
 from rewards.compare import Outcome, answer_count, compare
-from rewards.extract import Extraction, all_boxed, extract, last_boxed, listed_boxes
+from rewards.extract import Extraction, all_boxed, extract, final_statement, last_boxed, listed_boxes
 from rewards.normalize import clean_latex, is_plain_number, key, to_number
 from rewards.pool import get_pool
 from rewards.verdict import Verdict
@@ -26,6 +27,8 @@ CACHE_SIZE = 100_000
 """How many (gold, answer) outcomes the process keeps (least recently used evicted; timeouts are kept too, so a
 pathological answer costs its time limit once per process)."""
 
+_UNCLOSED_BOX = re.compile(r"\\+(?:boxed|fbox)\s*\{")
+
 _cache: OrderedDict[tuple[str, str], Outcome] = OrderedDict()
 _cache_lock = threading.Lock()
 
@@ -33,8 +36,9 @@ _cache_lock = threading.Lock()
 def gold_text(gold: object) -> str | None:
     """A gold answer as a string: numbers (also NumPy scalars) via ``str`` (``27.0``), a list/tuple/array of several
     golds joined by commas (they are then compared as a set), a gold holding boxes reduced to the last box and the
-    boxes listed with it (``rewards.extract.listed_boxes``; several are several answers, joined by commas); None when
-    there is none."""
+    boxes listed with it (``rewards.extract.listed_boxes``; several are several answers, joined by commas; a box that
+    never closes, as in a truncated source row, to the text after its opening), a worked solution with a final-answer
+    phrase reduced to that answer (``rewards.extract.final_statement``); None when there is none."""
     if hasattr(gold, "tolist") and not isinstance(gold, str):  # NumPy scalars and arrays (verl's parquet rows)
         gold = gold.tolist()
     if isinstance(gold, bool) or gold is None:
@@ -52,6 +56,10 @@ def gold_text(gold: object) -> str | None:
         boxes = list({key(clean_latex(box)): box for box in listed_boxes(gold)}.values()) or [last_boxed(gold)]
         if boxes[0] is not None:
             gold = ", ".join(boxes)  # boxes listed together are the gold's several answers
+        elif (opening := _UNCLOSED_BOX.search(gold)) is not None:
+            gold = gold[opening.end() :]  # a gold cut off inside its box: the rest of it is the answer
+    else:
+        gold = final_statement(gold) or gold  # a worked solution ending "Final Answer: The final answer is $28\\%$."
     return gold.strip() or None
 
 
@@ -88,9 +96,10 @@ def _remember(pair: tuple[str, str], outcome: Outcome) -> None:
 
 
 def clear_cache() -> None:
-    """Forget every cached outcome (for timing runs)."""
+    """Forget every cached outcome and answer count (for timing runs)."""
     with _cache_lock:
         _cache.clear()
+    answer_count.cache_clear()
 
 
 def _check_limits(workers: int, timeout_s: float) -> None:

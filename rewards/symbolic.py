@@ -14,6 +14,7 @@ from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, veri
 
 from rewards.compare import WRONG, Outcome, compare
 from rewards.exact import confirm_equal, constant_outcome, sample_points, substitute, unknowns
+from rewards.sampling import SAMPLE_TOLERANCE
 
 _GOLD_TARGETS = (LatexExtractionConfig(),)
 _ANSWER_TARGETS = (LatexExtractionConfig(), ExprExtractionConfig())
@@ -42,9 +43,6 @@ def symbolic_outcome(gold: str, answer: str) -> Outcome | None:
     return confirm_equal(parsed_gold[0], parsed_answer[0])
 
 
-_RELATIVE_TOLERANCE = 1e-6
-
-
 def _differ_numerically(gold: object, answer: object) -> bool:
     """Whether two expressions in the same unknowns take clearly different values at every sample point.
 
@@ -52,7 +50,8 @@ def _differ_numerically(gold: object, answer: object) -> bool:
     (``f + 1`` for ``f``). It only runs on plain expressions with at least one unknown (symbols or undefined
     functions such as ``u(t)``) and identical unknowns on both sides; equations, sets and matrices go to
     Math-Verify (then ``rewards.exact``), and constants are decided before this by ``rewards.exact.constant_outcome``
-    or Math-Verify. It never declares two answers equal.
+    or Math-Verify. It never declares two answers equal. ``rewards.sampling`` repeats it in floating point, without
+    SymPy, for the expressions it can read.
     """
     if not isinstance(gold, sympy.Expr) or not isinstance(answer, sympy.Expr):
         return False
@@ -64,7 +63,7 @@ def _differ_numerically(gold: object, answer: object) -> bool:
         if gold_value is None or answer_value is None:
             return False
         scale = max(1.0, abs(gold_value), abs(answer_value))
-        if abs(gold_value - answer_value) <= _RELATIVE_TOLERANCE * scale:
+        if abs(gold_value - answer_value) <= SAMPLE_TOLERANCE * scale:
             return False
     return True
 

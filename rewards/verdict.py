@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-REASONS = ("exact", "numeric", "symbolic", "approximate", "wrong", "inexact", "no_answer", "timeout", "parse_error")
+REASONS = ("exact", "numeric", "symbolic", "approximate", "wrong", "inexact", "no_answer", "too_large", "timeout",
+           "parse_error")
 """Every value ``Verdict.reason`` can take.
 
 - ``exact``: the normalised strings are equal (or the same choice letter, base-n numeral or text answer).
@@ -18,7 +19,12 @@ REASONS = ("exact", "numeric", "symbolic", "approximate", "wrong", "inexact", "n
   other, where a float comparison (Math-Verify's included) says equal: ``\\frac{1}{101!}`` for ``\\frac{1}{100!}``,
   ``2^{100}+1`` for ``2^{100}``, ``0.333333`` for ``\\frac{1}{3}``.
 - ``no_answer``: no final answer could be extracted from the response.
-- ``timeout``: the symbolic comparison ran past its time limit (its worker process was killed).
+- ``too_large``: the answer (or gold) needs the symbolic path but cannot be evaluated in time: brackets nested deeper
+  than 50, exponents above 10**100 (above 10**4 on an expression with unknowns), factorials above 10**6!, sums and
+  products of more than 10**5 terms (``9^{9^{9^{9}}}``, ``(10^{10^{10}})!``, ``\\sum_{n=1}^{10^{12}} n^{n}``); see
+  ``rewards.limits``. Decided before SymPy sees it.
+- ``timeout``: the symbolic comparison ran past its time limit (its worker process was killed; the last resort for
+  what ``too_large`` does not catch).
 - ``parse_error``: the gold is missing or unreadable, or the answer could not be parsed for a symbolic comparison.
 """
 

@@ -63,7 +63,10 @@ def test_repeated_pairs_are_judged_once(monkeypatch):
     assert len(calls) == 1  # the second call is served from the cache
 
 
-@pytest.mark.parametrize("answer", [r"9^{9^{9^{9^9}}}", r"(10^{10^{10}})!"])
+STUCK = r"\sum_{k=1}^{9999} k^{k^{2}}"  # within every limit of rewards.limits, yet SymPy never finishes it
+
+
+@pytest.mark.parametrize("answer", [STUCK, r"(x+1)^{1000}"])
 def test_pathological_answer_times_out_within_the_limit(answer):
     _warm_pool()
     start = time.perf_counter()
@@ -72,20 +75,39 @@ def test_pathological_answer_times_out_within_the_limit(answer):
     assert verdict in (Verdict(False, answer, "timeout", "boxed"), Verdict(False, answer, "wrong", "boxed"))
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        r"(10^{10^{10}})!",
+        r"9^{9^{9^{9^9}}}",
+        r"\sum_{n=1}^{10^{12}} n^{n}",
+        r"\prod_{n=1}^{10^{8}} n",
+        r"(x+2)^{10^{6}}",
+        r"\binom{10^{100}}{10^{50}}",
+        r"e^{e^{e^{e^{e^{10}}}}}",
+        "(" * 60 + "x" + ")" * 60,
+        r"\frac{1}{" * 60 + "2" + "}" * 60,
+    ],
+)
+def test_answers_too_large_to_evaluate_are_refused_before_sympy(answer, monkeypatch):
+    monkeypatch.setattr(get_pool(), "judge", lambda *args: pytest.fail("sent to a worker"))
+    assert score(rf"\boxed{{{answer}}}", "5") == Verdict(False, answer, "too_large", "boxed")
+
+
 def test_stuck_worker_is_killed_and_replaced():
     score(r"\boxed{\sqrt{2}}", r"\sqrt{2}+0")  # make sure a worker exists
     pool = get_pool()
     before = pool.worker_pids
-    verdict = score(r"\boxed{(10^{10^{10}})!}", r"3\sqrt{14}", timeout_s=0.5)  # a pair no other test caches
-    assert verdict == Verdict(False, r"(10^{10^{10}})!", "timeout", "boxed")
+    verdict = score(rf"\boxed{{{STUCK}}}", r"3\sqrt{14}", timeout_s=0.5)  # a pair no other test caches
+    assert verdict == Verdict(False, STUCK, "timeout", "boxed")
     assert len(before - pool.worker_pids) == 1  # exactly the stuck one was killed
     assert score(r"\boxed{\sqrt{117}}", r"3\sqrt{13}") == Verdict(True, r"\sqrt{117}", "symbolic", "boxed")
 
 
 def test_timeout_in_a_thread_is_a_verdict_not_a_crash():
     with ThreadPoolExecutor(1) as pool:
-        verdict = pool.submit(score, r"\boxed{(10^{10^{10}})!}", r"3\sqrt{15}", timeout_s=0.5).result()
-    assert verdict == Verdict(False, r"(10^{10^{10}})!", "timeout", "boxed")
+        verdict = pool.submit(score, rf"\boxed{{{STUCK}}}", r"3\sqrt{15}", timeout_s=0.5).result()
+    assert verdict == Verdict(False, STUCK, "timeout", "boxed")
 
 
 def test_megabyte_responses_get_a_verdict_quickly():
