@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from recipe.asyppo import greedy_validation
+from recipe.asyppo.integration import greedy_validation
 from recipe.asyppo.integration.greedy_validation import (
     AGENT_LOOP_CONFIG,
     GREEDY_AGENT,
