@@ -11,6 +11,8 @@ import re
 from fractions import Fraction
 
 from rewards.normalize import to_number
+from rewards.token_cursor import TokenCursor
+from rewards.token_cursor import UnsupportedForm as _Unsupported
 
 MAX_POWER = 64
 """Largest integer exponent evaluated (``2^{64}``)."""
@@ -18,10 +20,6 @@ MAX_BITS = 4096
 """Largest numerator/denominator size (bits) any intermediate result may reach."""
 
 _TOKEN = re.compile(r"\d+(?:\.\d*)?|\.\d+|\\frac|\\cdot|\\times|[-+*/^(){}\[\]]")
-
-
-class _Unsupported(Exception):
-    pass
 
 
 def evaluate(text: str) -> Fraction | None:
@@ -50,24 +48,10 @@ def _checked(value: Fraction) -> Fraction:
     return value
 
 
-class _Parser:
+class _Parser(TokenCursor):
     """Recursive descent: expression := term (('+'|'-') term)*; term := unary (('*'|'/'|'\\cdot'|'\\times') unary)*;
     unary := ('+'|'-') unary | power; power := atom ('^' atom)?; atom := number | '(' expression ')' | '{' ... '}'
     | '\\frac' group group."""
-
-    def __init__(self, tokens: list[str]) -> None:
-        self.tokens = tokens
-        self.position = 0
-
-    def _peek(self) -> str | None:
-        return self.tokens[self.position] if self.position < len(self.tokens) else None
-
-    def _take(self, expected: str | None = None) -> str:
-        token = self.tokens[self.position]
-        if expected is not None and token != expected:
-            raise _Unsupported
-        self.position += 1
-        return token
 
     def expression(self) -> Fraction:
         value = self.term()

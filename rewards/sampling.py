@@ -19,6 +19,9 @@ import re
 from fractions import Fraction
 from typing import NamedTuple
 
+from rewards.token_cursor import TokenCursor
+from rewards.token_cursor import UnsupportedForm as _Unsupported
+
 SAMPLE_POINTS = ((Fraction(7213, 10000), Fraction(4187, 10000)), (Fraction(13719, 10000), Fraction(19031, 10000)))
 """Exact values given to the k-th unknown (in name order) at each sample point: ``first + k * step``."""
 SAMPLE_TOLERANCE = 1e-6
@@ -41,10 +44,6 @@ _FUNCTIONS = {
     "\\sec": lambda z: 1 / cmath.cos(z),
     "\\csc": lambda z: 1 / cmath.sin(z),
 }
-
-
-class _Unsupported(Exception):
-    pass
 
 
 class Difference(NamedTuple):
@@ -173,7 +172,7 @@ def _value(tree: tuple, values: dict[str, float]) -> tuple[complex, float]:
     return result, max(left_largest, right_largest, abs(result))
 
 
-class _Parser:
+class _Parser(TokenCursor):
     """expression := ['-'|'+'] term (('+'|'-') term)*; term := factor (('*'|'/'|'\\cdot'|'\\times') factor |
     factor)*; factor := '-' factor | power; power := atom ['^' exponent]; atom := number | letter | '\\pi' |
     '(' expression ')' | '{' expression '}' | '\\frac' group group | '\\sqrt' ['[' expression ']'] group.
@@ -181,24 +180,13 @@ class _Parser:
     ambiguous (``2^3^2``, ``1/2x``, ``x^23``, ``\\sin 2x``, letters side by side, a number right after a number)."""
 
     def __init__(self, text: str) -> None:
-        self.tokens = _TOKEN.findall(text)
-        self.position = 0
+        super().__init__(_TOKEN.findall(text))
 
     def parse(self) -> tuple:
         tree = self.expression()
         if self.position != len(self.tokens):
             raise _Unsupported
         return tree
-
-    def _peek(self) -> str | None:
-        return self.tokens[self.position] if self.position < len(self.tokens) else None
-
-    def _take(self, expected: str | None = None) -> str:
-        token = self.tokens[self.position]
-        if expected is not None and token != expected:
-            raise _Unsupported
-        self.position += 1
-        return token
 
     def expression(self) -> tuple:
         tree = self.term() if self._peek() not in ("+", "-") else self._signed()
