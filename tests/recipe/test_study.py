@@ -82,7 +82,8 @@ def test_collect_writes_one_row_per_finished_run_sorted_by_arm_and_seed_and_the_
         (run / SUMMARY).write_text(json.dumps(summarize_run(run)))
         (run / FINISHED).touch()
     _write_run(tmp_path / "grpo" / "seed0", "grpo", 0, {0: _val(0.2, 0.1)})  # unfinished: not collected
-    study, curves = collect(tmp_path)
+    study, curves = collect(tmp_path, tmp_path / "results")
+    assert study == tmp_path / "results" / "cpu_study.csv"
     rows = list(csv.DictReader(study.open()))
     assert [(r["arm"], r["seed"]) for r in rows] == [("asyppo", "0"), ("asyppo", "1"), ("ppo", "2"), ("ppo", "10")]
     assert rows[0]["val_greedy_before"] == "20" and rows[0]["val_greedy_after"] == ""

@@ -3,7 +3,7 @@ study's CSV files. Used by ``recipe/asyppo/run_learning_cpu.sh``::
 
     python -m recipe.asyppo.tools.study start RUN_DIR --arm A --seed S --steps N [--budget-s B] --overrides O...
     python -m recipe.asyppo.tools.study finish RUN_DIR      # merge the last actor checkpoint, write summary.json
-    python -m recipe.asyppo.tools.study collect WORK_DIR    # WORK_DIR/cpu_study.csv and cpu_study_curves.csv
+    python -m recipe.asyppo.tools.study collect WORK_DIR [--out DIR]  # cpu_study.csv and cpu_study_curves.csv
 
 A run directory is ``WORK_DIR/<arm>/seed<k>``. ``start`` records the code version (git commit and whether the tree
 had uncommitted changes) with the arm, seed and overrides in ``run_info.json``; ``finish`` turns the last checkpoint's
@@ -266,14 +266,17 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def collect(work_dir: Path) -> tuple[Path, Path]:
-    """Write ``cpu_study.csv`` (each finished run's ``summary.json``) and ``cpu_study_curves.csv`` in ``work_dir``."""
+def collect(work_dir: Path, out_dir: Path | None = None) -> tuple[Path, Path]:
+    """Write ``cpu_study.csv`` (each finished run's ``summary.json``) and ``cpu_study_curves.csv`` in ``out_dir``
+    (default ``work_dir``)."""
     summaries, curve_rows = [], []
     for run_dir in finished_runs(work_dir):
         summary = json.loads((run_dir / SUMMARY).read_text())
         summaries.append(summary)
         curve_rows += [{"arm": summary["arm"], "seed": summary["seed"], **c} for c in curves(read_metrics(run_dir))]
-    study, curve_file = work_dir / STUDY_CSV, work_dir / CURVES_CSV
+    out_dir = out_dir or work_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    study, curve_file = out_dir / STUDY_CSV, out_dir / CURVES_CSV
     _write_csv(study, SUMMARY_FIELDS, summaries)
     _write_csv(curve_file, CURVE_FIELDS, curve_rows)
     return study, curve_file
@@ -294,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     finish_cmd.add_argument("run_dir", type=Path)
     collect_cmd = commands.add_parser("collect", help="write WORK_DIR/cpu_study.csv and cpu_study_curves.csv")
     collect_cmd.add_argument("work_dir", type=Path)
+    collect_cmd.add_argument("--out", type=Path, help="directory of the CSV files (default: WORK_DIR)")
     args = parser.parse_args(argv)
     if args.command == "start":
         try:
@@ -306,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = finish(args.run_dir)
         print(json.dumps(summary, indent=2))
     else:
-        study, curve_file = collect(args.work_dir)
+        study, curve_file = collect(args.work_dir, args.out)
         print(f"wrote {study} and {curve_file}")
     return 0
 
