@@ -54,7 +54,7 @@ def test_a_run_summary_reads_before_after_gains_steps_and_diagnostics(tmp_path):
         0: _val(0.2, 0.1),
         1: _step(10, 0.1, -0.5, **{"asyppo/std/error_corr": 0.2, "asyppo/critic_0/explained_var": -1.0,
                                    "asyppo/critic_1/explained_var": 0.0}),
-        2: _step(30, 0.3, 0.1, **{"asyppo/std/error_corr": float("nan")}),
+        2: _step(30, 0.3, 0.1, **{"asyppo/std/error_corr": float("nan"), "asyppo/critic_0/explained_var": None}),
         3: {**_step(20, 0.5, 0.3, **{"asyppo/std/error_corr": 0.4}), **_val(0.5, 0.3)},
     }, warmup=1)
     row = summarize_run(run)
@@ -65,7 +65,7 @@ def test_a_run_summary_reads_before_after_gains_steps_and_diagnostics(tmp_path):
     assert (row["ev_value_first"], row["ev_value_last"]) == (-0.5, 0.3)
     assert row["ev_value_mean"] == pytest.approx(-0.1 / 3)
     assert row["ev_critics_mean"] == -0.5
-    assert row["sigma_error_corr"] == pytest.approx(0.3)  # the NaN step is skipped
+    assert row["sigma_error_corr"] == pytest.approx(0.3)  # the NaN step is skipped, as is a null explained variance
     assert row["reward_first3"] == pytest.approx(0.3) and row["peak_pss_gib"] is None
     assert row["commit"] == "a" * 40 and row["dirty"] is False
 

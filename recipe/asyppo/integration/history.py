@@ -124,8 +124,9 @@ def read_metrics(run: str | Path) -> History:
 
 
 def metric_curve(history: Mapping[int, Mapping[str, Any]], key: str) -> tuple[list[int], list[float]]:
-    """(steps, values) of one metric over a :func:`read_metrics` history, for the steps that logged it."""
-    steps = [step for step, data in history.items() if key in data]
+    """(steps, values) of one metric over a :func:`read_metrics` history, for the steps that logged a value (a
+    null, such as a NaN written by verl's file logger, counts as not logged)."""
+    steps = [step for step, data in history.items() if data.get(key) is not None]
     return steps, [float(history[step][key]) for step in steps]
 
 

@@ -76,15 +76,16 @@ def val_accuracies(metrics: Mapping[str, Any]) -> tuple[float | None, float | No
     """(greedy, sampled) accuracy in percent of one step: the mean over data sources; None where not validated."""
     greedy, sampled = [], []
     for key, value in metrics.items():
-        if key.startswith(VAL_PREFIX) and key.endswith(VAL_SUFFIX):
+        if key.startswith(VAL_PREFIX) and key.endswith(VAL_SUFFIX) and value is not None:
             source = key[len(VAL_PREFIX):-len(VAL_SUFFIX)]
             (greedy if is_greedy_source(source) else sampled).append(100.0 * float(value))
     return (statistics.fmean(greedy) if greedy else None, statistics.fmean(sampled) if sampled else None)
 
 
 def _critics_ev(metrics: Mapping[str, Any]) -> float | None:
-    values = [float(v) for k, v in metrics.items() if k.startswith("asyppo/critic_") and k.endswith("/explained_var")]
-    return statistics.fmean(values) if values else None
+    values = [float(v) for k, v in metrics.items()
+              if k.startswith("asyppo/critic_") and k.endswith("/explained_var") and v is not None]
+    return _mean_of_steps(values)
 
 
 def curves(history: History) -> list[dict[str, Any]]:
