@@ -15,6 +15,7 @@ from recipe.asyppo.tools.study import (
     StudyVersionError,
     collect,
     last_actor_checkpoint,
+    publish,
     start,
     summarize_run,
     val_accuracies,
@@ -109,3 +110,18 @@ def test_a_run_at_another_commit_or_with_uncommitted_changes_cannot_join_the_stu
     monkeypatch.setattr(study, "code_version", lambda repo: ("a" * 40, True))
     with pytest.raises(StudyVersionError, match="with uncommitted changes"):
         _write_run(tmp_path / "grpo" / "seed0", "grpo", 0, {0: _val(0.2, 0.1)})
+
+
+def test_publish_copies_the_records_of_finished_runs_and_the_copies_rebuild_the_same_csv(tmp_path):
+    run = _write_run(tmp_path / "work" / "asyppo" / "seed0", "asyppo", 0, {0: _val(0.2, 0.1), 1: _step(1, 0.1, 0.0)})
+    (run / SUMMARY).write_text(json.dumps(summarize_run(run)))
+    (run / FINISHED).touch()
+    (run / "hf_actor").mkdir()
+    (run / "run.log").write_text("log")
+    _write_run(tmp_path / "work" / "ppo" / "seed0", "ppo", 0, {0: _val(0.2, 0.1)})  # unfinished
+    (copy,) = publish(tmp_path / "work", tmp_path / "results")
+    assert copy == tmp_path / "results" / "cpu_study_runs" / "asyppo" / "seed0"
+    assert sorted(p.name for p in copy.iterdir()) == ["finished", "metrics.jsonl", "run_info.json", "summary.json"]
+    published = (tmp_path / "results" / "cpu_study.csv").read_text()
+    study, _ = collect(tmp_path / "work", tmp_path / "again")
+    assert study.read_text() == published

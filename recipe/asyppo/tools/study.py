@@ -4,6 +4,7 @@ study's CSV files. Used by ``recipe/asyppo/run_learning_cpu.sh``::
     python -m recipe.asyppo.tools.study start RUN_DIR --arm A --seed S --steps N [--budget-s B] --overrides O...
     python -m recipe.asyppo.tools.study finish RUN_DIR      # merge the last actor checkpoint, write summary.json
     python -m recipe.asyppo.tools.study collect WORK_DIR [--out DIR]  # cpu_study.csv and cpu_study_curves.csv
+    python -m recipe.asyppo.tools.study publish WORK_DIR --out recipe/asyppo/results  # records + CSVs to commit
 
 A run directory is ``WORK_DIR/<arm>/seed<k>``. ``start`` records the code version (git commit and whether the tree
 had uncommitted changes) with the arm, seed and overrides in ``run_info.json``; ``finish`` turns the last checkpoint's
@@ -51,6 +52,7 @@ FINISHED = "finished"
 HF_ACTOR = "hf_actor"
 STUDY_CSV = "cpu_study.csv"
 CURVES_CSV = "cpu_study_curves.csv"
+RUNS_DIR = "cpu_study_runs"
 PHASES = ("gen", "old_log_prob", "values", "adv", "update_critic", "update_actor")
 MASK_POSITIONS = ("first", "middle", "last")
 VAL_PREFIX, VAL_SUFFIX = "val-core/", "/acc/mean@1"
@@ -283,6 +285,29 @@ def collect(work_dir: Path, out_dir: Path | None = None) -> tuple[Path, Path]:
     return study, curve_file
 
 
+RECORD_FILES = (RUN_INFO, SUMMARY, FINISHED, "metrics.jsonl", "metrics.history.jsonl", "peak_memory.json")
+
+
+def publish(work_dir: Path, out_dir: Path) -> list[Path]:
+    """Copy the records of every finished run (:data:`RECORD_FILES`, not its models, logs or generations) to
+    ``out_dir/cpu_study_runs/<arm>/seed<k>/`` and write the study's CSV files in ``out_dir``; return the copies.
+
+    The copies are a ``WORK_DIR`` of their own: ``collect`` rebuilds the CSVs from them, and copied into a study's
+    ``WORK_DIR`` they mark those runs finished.
+    """
+    runs_dir = out_dir / RUNS_DIR
+    copies = []
+    for run_dir in finished_runs(work_dir):
+        target = runs_dir / run_dir.parent.name / run_dir.name
+        target.mkdir(parents=True, exist_ok=True)
+        for name in RECORD_FILES:
+            if (run_dir / name).exists():
+                shutil.copy2(run_dir / name, target / name)
+        copies.append(target)
+    collect(runs_dir, out_dir)
+    return copies
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m recipe.asyppo.tools.study", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -299,7 +324,14 @@ def main(argv: list[str] | None = None) -> int:
     collect_cmd = commands.add_parser("collect", help="write WORK_DIR/cpu_study.csv and cpu_study_curves.csv")
     collect_cmd.add_argument("work_dir", type=Path)
     collect_cmd.add_argument("--out", type=Path, help="directory of the CSV files (default: WORK_DIR)")
+    publish_cmd = commands.add_parser("publish", help="copy finished runs' records and write the CSVs to OUT")
+    publish_cmd.add_argument("work_dir", type=Path)
+    publish_cmd.add_argument("--out", type=Path, required=True, help="e.g. recipe/asyppo/results")
     args = parser.parse_args(argv)
+    if args.command == "publish":
+        copies = publish(args.work_dir, args.out)
+        print(f"copied {len(copies)} finished runs to {args.out / RUNS_DIR}; wrote {args.out / STUDY_CSV}")
+        return 0
     if args.command == "start":
         try:
             start(args.run_dir, args.arm, args.seed, args.steps, args.critic_warmup_steps, args.budget_s,
