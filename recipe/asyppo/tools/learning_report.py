@@ -220,15 +220,17 @@ def plot(curve_rows: Sequence[Row], arms: Sequence[str], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    color = {arm: palette[index % len(palette)] for index, arm in enumerate(arms)}  # one colour per arm in every panel
     figure, axes = plt.subplots(2, 2, figsize=(13, 9))
     for axis, (field, label) in zip(axes.flat, CURVE_PANELS, strict=True):
         for arm in arms:
             steps, mean, se = curve_bands(curve_rows, arm, field)
             if not steps:
                 continue
-            line, = axis.plot(steps, mean, marker="o" if field.startswith("val_") else ".", label=arm)
+            axis.plot(steps, mean, marker="o" if field.startswith("val_") else ".", label=arm, color=color[arm])
             axis.fill_between(steps, [m - s for m, s in zip(mean, se, strict=True)],
-                              [m + s for m, s in zip(mean, se, strict=True)], color=line.get_color(), alpha=0.2)
+                              [m + s for m, s in zip(mean, se, strict=True)], color=color[arm], alpha=0.2)
         axis.set(xlabel="step", ylabel=label)
         axis.grid(alpha=0.3)
         if axis.get_legend_handles_labels()[0]:
