@@ -106,9 +106,7 @@ def curves(history: History) -> list[dict[str, Any]]:
 
 # ------------------------------------------------------------------------------------------------ one run
 def _mean_of(history: History, key: str) -> float | None:
-    _, values = metric_curve(history, key)
-    finite = [v for v in values if v == v]  # NaN on a step without such tokens
-    return statistics.fmean(finite) if finite else None
+    return _mean_of_steps(metric_curve(history, key)[1])
 
 
 def _median_of(history: History, key: str) -> float | None:
@@ -164,6 +162,7 @@ def summarize_run(run_dir: Path) -> dict[str, Any]:
 
 
 def _mean_of_steps(values: Sequence[float | None]) -> float | None:
+    """Mean of the values that are present: None (not logged) and NaN (a step without such tokens) are skipped."""
     present = [v for v in values if v is not None and v == v]
     return statistics.fmean(present) if present else None
 
