@@ -85,9 +85,8 @@ def val_accuracies(metrics: Mapping[str, Any]) -> tuple[float | None, float | No
 
 
 def _critics_ev(metrics: Mapping[str, Any]) -> float | None:
-    values = [float(v) for k, v in metrics.items()
-              if k.startswith("asyppo/critic_") and k.endswith("/explained_var") and v is not None]
-    return _mean_of_steps(values)
+    return _mean_of_steps([v for k, v in metrics.items()
+                           if k.startswith("asyppo/critic_") and k.endswith("/explained_var")])
 
 
 def curves(history: History) -> list[dict[str, Any]]:
