@@ -56,6 +56,14 @@ def test_the_table_gives_each_arm_its_mean_gain_with_se_and_flags_the_difference
     assert table.count("| 0123456789 |") == 6  # every run is listed with its commit
 
 
+def test_every_run_says_where_its_final_actor_is_or_that_it_has_none(tmp_path):
+    rows = [_run("asyppo", 0, 20.0, 30.0, hf_actor="/runs/asyppo/seed0/hf_actor"), _run("ppo", 0, 20.0, 25.0)]
+    table = markdown(read_rows(_write(tmp_path / "cpu_study.csv", SUMMARY_FIELDS, rows)))
+    assert "| 0123456789 | `/runs/asyppo/seed0/hf_actor` |" in table
+    assert "| 0123456789 | none |" in table
+    assert "`python -m eval run --model PATH` reads it" in table
+
+
 def test_bands_are_the_mean_and_se_over_seeds_at_each_step():
     rows = [{"arm": "asyppo", "seed": "0", "step": "0", "val_greedy": "10"},
             {"arm": "asyppo", "seed": "1", "step": "0", "val_greedy": "20"},

@@ -65,6 +65,7 @@ def test_a_run_summary_reads_before_after_gains_steps_and_diagnostics(tmp_path):
     assert row["step_time_s"] == 20 and row["phase_gen_s"] == 10
     assert (row["ev_value_first"], row["ev_value_last"]) == (-0.5, 0.3)
     assert row["ev_value_mean"] == pytest.approx(-0.1 / 3)
+    assert row["ev_value_actor_mean"] == pytest.approx(0.2)  # the warm-up step (step 1) is left out
     assert row["ev_critics_mean"] == -0.5
     assert row["sigma_error_corr"] == pytest.approx(0.3)  # the NaN step is skipped, as is a null explained variance
     assert row["reward_first3"] == pytest.approx(0.3) and row["peak_pss_gib"] is None
@@ -90,6 +91,17 @@ def test_collect_writes_one_row_per_finished_run_sorted_by_arm_and_seed_and_the_
     assert rows[0]["val_greedy_before"] == "20" and rows[0]["val_greedy_after"] == ""
     curve_rows = list(csv.DictReader(curves.open()))
     assert len(curve_rows) == 8 and curve_rows[0]["val_greedy"] == "20" and curve_rows[1]["reward"] == "0.1"
+
+
+def test_collect_fills_a_field_the_stored_summary_lacks_from_the_records_and_keeps_the_stored_ones(tmp_path):
+    run = _write_run(tmp_path / "asyppo_warmup" / "seed0", "asyppo_warmup", 0,
+                     {0: _val(0.2, 0.1), 1: _step(1, 0.1, -3.0), 2: _step(1, 0.2, 0.5)}, warmup=1)
+    written_by_an_older_version = {k: v for k, v in summarize_run(run).items() if k != "ev_value_actor_mean"}
+    (run / SUMMARY).write_text(json.dumps({**written_by_an_older_version, "step_time_s": 99.0}))
+    (run / FINISHED).touch()
+    study, _ = collect(tmp_path)
+    (row,) = csv.DictReader(study.open())
+    assert row["ev_value_actor_mean"] == "0.5" and row["step_time_s"] == "99"
 
 
 def test_the_last_actor_checkpoint_is_the_highest_step_and_a_missing_one_names_the_directory(tmp_path):

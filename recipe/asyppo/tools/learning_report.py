@@ -140,17 +140,22 @@ def markdown(rows: Sequence[Row]) -> str:
         lines.append(f"| {arm} | " + " | ".join(cells) + " |")
     lines += _ratio_lines(rows)
     lines += _diagnostic_lines(rows, arms)
-    lines += ["", "Every run:", "",
+    lines += ["", "Every run. Final actor: the Hugging Face model verl's model merger wrote from the run's last "
+              "checkpoint, on the machine that ran it (not committed); `python -m eval run --model PATH` reads it.", "",
               "| arm | seed | steps | greedy before -> after | sampled before -> after | step time (s) "
-              "| peak PSS (GiB) | commit |", "|---|---|---|---|---|---|---|---|"]
+              "| peak PSS (GiB) | commit | final actor |", "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(
             f"| {row['arm']} | {row['seed']} | {row['steps']} | {_fmt(number(row, 'val_greedy_before'))} -> "
             f"{_fmt(number(row, 'val_greedy_after'))} | {_fmt(number(row, 'val_sampled_before'))} -> "
             f"{_fmt(number(row, 'val_sampled_after'))} | {_fmt(number(row, 'step_time_s'))} "
             f"| {_fmt(number(row, 'peak_pss_gib'), '.2f')} | {row.get('commit', '')[:10]}"
-            f"{'+dirty' if row.get('dirty') == 'True' else ''} |")
+            f"{'+dirty' if row.get('dirty') == 'True' else ''} | {_path_cell(row.get('hf_actor'))} |")
     return "\n".join(lines) + "\n"
+
+
+def _path_cell(path: str | None) -> str:
+    return f"`{path}`" if path else "none"
 
 
 def _ratio_lines(rows: Sequence[Row]) -> list[str]:
@@ -166,15 +171,17 @@ def _ratio_lines(rows: Sequence[Row]) -> list[str]:
 def _diagnostic_lines(rows: Sequence[Row], arms: Sequence[str]) -> list[str]:
     """Critic quality, sigma vs error, what the advantage mask removes, and the phase times, by arm (means)."""
     lines = ["", "Critic diagnostics (means over steps, then seeds). EV = explained variance of the returns by the "
-             "values the advantages used (PPO's critic, AsyPPO's ensemble mean); mini-critics = each "
-             "mini-critic's own; corr = correlation of sigma_t with |V_t - R_t|:", "",
-             "| arm | EV first step | EV mean | EV last step | EV mini-critics | sigma mean | corr(sigma, error) "
-             "| \\|error\\| masked / kept |", "|---|---|---|---|---|---|---|---|"]
+             "values the advantages used (PPO's critic, AsyPPO's ensemble mean), over all steps and over the steps "
+             "that updated the actor (a critic warm-up left out); mini-critics = each mini-critic's own; corr = "
+             "correlation of sigma_t with |V_t - R_t|:", "",
+             "| arm | EV first step | EV mean | EV mean, actor steps | EV last step | EV mini-critics | sigma mean "
+             "| corr(sigma, error) | \\|error\\| masked / kept |", "|---|---|---|---|---|---|---|---|---|"]
     for arm in arms:
         masked, kept = (_mean_cell(rows, arm, f, ".3f") for f in ("abs_error_masked", "abs_error_kept"))
         lines.append(
             f"| {arm} | {_mean_cell(rows, arm, 'ev_value_first')} | {_mean_cell(rows, arm, 'ev_value_mean')} "
-            f"| {_mean_cell(rows, arm, 'ev_value_last')} | {_mean_cell(rows, arm, 'ev_critics_mean')} "
+            f"| {_mean_cell(rows, arm, 'ev_value_actor_mean')} | {_mean_cell(rows, arm, 'ev_value_last')} "
+            f"| {_mean_cell(rows, arm, 'ev_critics_mean')} "
             f"| {_mean_cell(rows, arm, 'sigma_mean', '.4f')} | {_mean_cell(rows, arm, 'sigma_error_corr')} "
             f"| {masked} / {kept} |")
     with_mask = [a for a in arms if any(number(r, "adv_mask_fraction") for r in rows if r["arm"] == a)]

@@ -19,8 +19,9 @@ Definitions (from verl's and our logged metrics; accuracies in percent):
 - ``steps``: training steps; ``actor_steps``: those that updated the actor (``steps`` minus critic warm-up).
 - ``step_time_s``: median ``timing_s/step``; ``phase_<name>_s`` the median of ``timing_s/<name>``.
 - ``ev_value_*``: ``critic/vf_explained_var`` (verl's explained variance of the values the advantages used: PPO's
-  critic, or AsyPPO's ensemble mean) at the first step, mean over steps, last step; ``ev_critics_mean``: the mean
-  over steps and critics of each mini-critic's own explained variance.
+  critic, or AsyPPO's ensemble mean) at the first step, mean over steps, last step; ``ev_value_actor_mean`` its mean
+  over the steps that updated the actor (a critic warm-up's steps left out); ``ev_critics_mean``: the mean over steps
+  and critics of each mini-critic's own explained variance.
 - ``sigma_error_corr``: mean over steps of the correlation of sigma_t with |V_t - R_t|; ``adv_mask_share_<class>``
   and ``tokens_share_<class>``: what the advantage mask removes vs all tokens (:mod:`recipe.asyppo.core.token_classes`);
   ``adv_mask_rate_<first|middle|last>``: masked fraction by response position; ``abs_error_masked|kept``: mean
@@ -63,7 +64,7 @@ SUMMARY_FIELDS = (
     "val_sampled_before", "val_sampled_after", "val_sampled_gain",
     "reward_first3", "reward_last3", "step_time_s", *(f"phase_{p}_s" for p in PHASES),
     "peak_rss_gib", "peak_pss_gib",
-    "ev_value_first", "ev_value_mean", "ev_value_last", "ev_critics_mean",
+    "ev_value_first", "ev_value_mean", "ev_value_last", "ev_value_actor_mean", "ev_critics_mean",
     "sigma_mean", "sigma_error_corr", "adv_mask_fraction",
     *(f"adv_mask_share_{c}" for c in TOKEN_CLASSES), *(f"tokens_share_{c}" for c in TOKEN_CLASSES),
     *(f"adv_mask_rate_{p}" for p in MASK_POSITIONS), "abs_error_masked", "abs_error_kept",
@@ -121,7 +122,8 @@ def summarize_run(run_dir: Path) -> dict[str, Any]:
     greedy = [(s, g) for s, g, _ in accuracy if g is not None]
     sampled = [(s, v) for s, _, v in accuracy if v is not None]
     reward_steps, rewards = metric_curve(history, "critic/score/mean")
-    _, ev_value = metric_curve(history, "critic/vf_explained_var")
+    ev_steps, ev_value = metric_curve(history, "critic/vf_explained_var")
+    warmup_steps = info.get("critic_warmup_steps", 0)
     memory_file = run_dir / "peak_memory.json"
     memory = json.loads(memory_file.read_text()) if memory_file.exists() else {}
     steps = max(reward_steps, default=0)
@@ -132,7 +134,7 @@ def summarize_run(run_dir: Path) -> dict[str, Any]:
         return before, after, (after - before if before is not None and after is not None else None)
 
     row: dict[str, Any] = {"arm": info["arm"], "seed": info["seed"], "steps": steps,
-                           "actor_steps": steps - info.get("critic_warmup_steps", 0)}
+                           "actor_steps": steps - warmup_steps}
     for name, points in (("greedy", greedy), ("sampled", sampled)):
         row[f"val_{name}_before"], row[f"val_{name}_after"], row[f"val_{name}_gain"] = before_after(points)
     row.update({
@@ -144,6 +146,8 @@ def summarize_run(run_dir: Path) -> dict[str, Any]:
         "ev_value_first": ev_value[0] if ev_value else None,
         "ev_value_mean": statistics.fmean(ev_value) if ev_value else None,
         "ev_value_last": ev_value[-1] if ev_value else None,
+        "ev_value_actor_mean": _mean_of_steps(
+            [v for s, v in zip(ev_steps, ev_value, strict=True) if s > warmup_steps]),
         "ev_critics_mean": _mean_of_steps([_critics_ev(m) for m in history.values()]),
         "sigma_mean": _mean_of(history, "asyppo/std/mean"),
         "sigma_error_corr": _mean_of(history, "asyppo/std/error_corr"),
@@ -269,10 +273,11 @@ def _cell(value: Any) -> Any:
 
 def collect(work_dir: Path, out_dir: Path | None = None) -> tuple[Path, Path]:
     """Write ``cpu_study.csv`` (each finished run's ``summary.json``) and ``cpu_study_curves.csv`` in ``out_dir``
-    (default ``work_dir``)."""
+    (default ``work_dir``). A field that ``summary.json`` lacks (one added to :data:`SUMMARY_FIELDS` after the run
+    finished) is computed from the run's records; the fields it holds are kept as the run wrote them."""
     summaries, curve_rows = [], []
     for run_dir in finished_runs(work_dir):
-        summary = json.loads((run_dir / SUMMARY).read_text())
+        summary = {**summarize_run(run_dir), **json.loads((run_dir / SUMMARY).read_text())}
         summaries.append(summary)
         curve_rows += [{"arm": summary["arm"], "seed": summary["seed"], **c} for c in curves(read_metrics(run_dir))]
     out_dir = out_dir or work_dir
