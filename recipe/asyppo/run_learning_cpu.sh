@@ -6,8 +6,8 @@
 #
 # Every (arm, seed) run lives in WORK_DIR/<arm>/seed<k>/: run_info.json (arm, seed, commit, settings), metrics.jsonl
 # (verl's file logger), peak_memory.json (python -m recipe.asyppo.tools.proc_monitor), val_generations/, run.log,
-# hf_actor/ (the final actor as a Hugging Face checkpoint, verl's model merger: `python -m eval run --model` reads
-# it) and summary.json. A run whose directory holds 'finished' is skipped; an unfinished one starts over, so the
+# hf_actor/ (the final actor as a float32 Hugging Face model, saved by verl's checkpoint manager with the last
+# checkpoint: `python -m eval run --model` reads it) and summary.json. A run whose directory holds 'finished' is skipped; an unfinished one starts over, so the
 # study can be stopped and resumed at any time. After each run, WORK_DIR/cpu_study.csv (one row per finished run),
 # cpu_study_curves.csv (per step), learning.md and learning.png (mean +- standard error per arm) are rewritten by
 # python -m recipe.asyppo.tools.study and python -m recipe.asyppo.tools.learning_report.
@@ -166,6 +166,7 @@ run_one() {
             "actor_rollout_ref.rollout.agent.agent_loop_config_path=$AGENT_LOOPS" \
             "++reward.custom_reward_function.reward_kwargs.plain_number=true" \
             "trainer.validation_data_dir=$out/val_generations" \
+            "actor_rollout_ref.actor.checkpoint.save_contents=[model,optimizer,extra,hf_model]" \
             "data.seed=$seed" "actor_rollout_ref.rollout.seed=$seed" \
             "actor_rollout_ref.actor.data_loader_seed=$seed" "critic.data_loader_seed=$seed" \
             "actor_rollout_ref.actor.fsdp_config.seed=$seed" "critic.fsdp.seed=$seed" \

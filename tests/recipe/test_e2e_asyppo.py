@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 from torch.distributed.tensor import DTensor
-from transformers import AutoModelForTokenClassification, AutoTokenizer
+from transformers import AutoModelForCausalLM, AutoModelForTokenClassification, AutoTokenizer
 from verl_runs import ASYPPO, STOCK_VERL, launch, probe_env
 
 from recipe.asyppo.integration.greedy_validation import AGENT_LOOP_CONFIG, with_greedy_copies
@@ -265,7 +265,7 @@ def test_a_study_run_validates_greedy_and_sampled_and_leaves_its_actor_as_a_mode
     val = tmp_path / "val_greedy_sampled.parquet"
     with_greedy_copies(tiny_data[1], val)
     out = tmp_path / "asyppo" / "seed0"
-    extra = ("asyppo.num_critics=2", "trainer.save_freq=1", "trainer.test_freq=1",
+    extra = ("asyppo.num_critics=2", "trainer.save_freq=1", "trainer.test_freq=1", study.SAVE_HF_MODEL,
              f"actor_rollout_ref.rollout.agent.agent_loop_config_path={AGENT_LOOP_CONFIG}")
     study.start(out, "asyppo", 0, 1, 0, 0.0, list(extra))
     _run(ASYPPO, out, tiny_models, (tiny_data[0], val), 1, *extra)
@@ -273,6 +273,8 @@ def test_a_study_run_validates_greedy_and_sampled_and_leaves_its_actor_as_a_mode
     assert summary["steps"] == 1 and summary["val_greedy_after"] is not None
     assert summary["val_sampled_after"] is not None and summary["hf_actor"] == str(out / study.HF_ACTOR)
     assert not (out / "checkpoints").exists()
+    exported = AutoModelForCausalLM.from_pretrained(summary["hf_actor"], dtype="auto")
+    assert exported.dtype == torch.float32  # the weights the run validated with, not a bfloat16 rounding
     metrics = read_metrics(out)[1]
     assert {"asyppo/std/error_corr", "asyppo/adv_mask/share_digit", "asyppo/adv_mask/rate_last"} <= set(metrics)
     eval_out = tmp_path / "eval"

@@ -7,13 +7,17 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from recipe.asyppo.tools import study
 from recipe.asyppo.tools.study import (
     FINISHED,
+    SAVE_HF_MODEL,
     SUMMARY,
     StudyVersionError,
     collect,
+    export_actor,
     last_actor_checkpoint,
     publish,
     start,
@@ -110,6 +114,32 @@ def test_the_last_actor_checkpoint_is_the_highest_step_and_a_missing_one_names_t
     assert last_actor_checkpoint(tmp_path).parent.name == "global_step_10"
     with pytest.raises(FileNotFoundError, match="empty/checkpoints: no global_step"):
         last_actor_checkpoint(tmp_path / "empty")
+
+
+def test_the_exported_actor_is_the_checkpoints_float32_weights_with_its_tokenizer(tmp_path, tiny_models):
+    saved = tmp_path / "global_step_3" / "actor" / "huggingface"
+    trained = AutoModelForCausalLM.from_pretrained(tiny_models[0], dtype=torch.float32)  # random float32 weights:
+    trained.save_pretrained(saved)  # a bfloat16 rounding of them would not be equal
+    AutoTokenizer.from_pretrained(tiny_models[0]).save_pretrained(saved)
+    export_actor(saved.parent, tmp_path / "hf_actor")
+    exported = AutoModelForCausalLM.from_pretrained(tmp_path / "hf_actor", dtype="auto")
+    assert exported.dtype == torch.float32
+    for (name, want), got in zip(trained.state_dict().items(), exported.state_dict().values(), strict=True):
+        assert torch.equal(want, got), name
+    assert AutoTokenizer.from_pretrained(tmp_path / "hf_actor").get_vocab() == AutoTokenizer.from_pretrained(
+        tiny_models[0]).get_vocab()
+
+
+def test_a_checkpoint_without_hugging_face_weights_names_the_override_the_run_needs(tmp_path):
+    (tmp_path / "actor" / "huggingface").mkdir(parents=True)  # verl writes config and tokenizer here regardless
+    with pytest.raises(FileNotFoundError, match=r"actor/huggingface: no model weights; run the training with "
+                                                r"actor_rollout_ref\.actor\.checkpoint\.save_contents=\[.*hf_model\]"):
+        export_actor(tmp_path / "actor", tmp_path / "hf_actor")
+
+
+def test_the_learning_script_saves_the_actor_as_a_hugging_face_model_with_its_checkpoints():
+    script = Path(study.__file__).resolve().parents[1] / "run_learning_cpu.sh"
+    assert f'"{SAVE_HF_MODEL}"' in script.read_text()
 
 
 def test_a_run_at_another_commit_or_with_uncommitted_changes_cannot_join_the_study(tmp_path, monkeypatch):

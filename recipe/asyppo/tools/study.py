@@ -7,9 +7,10 @@ study's CSV files. Used by ``recipe/asyppo/run_learning_cpu.sh``::
     python -m recipe.asyppo.tools.study publish WORK_DIR --out recipe/asyppo/results  # records + CSVs to commit
 
 A run directory is ``WORK_DIR/<arm>/seed<k>``. ``start`` records the code version (git commit and whether the tree
-had uncommitted changes) with the arm, seed and overrides in ``run_info.json``; ``finish`` turns the last checkpoint's
-actor into ``hf_actor/`` with verl's model merger, deletes the checkpoints (a study keeps only what it reports) and
-writes ``summary.json``; ``collect`` writes one CSV row per finished run and one per (run, step).
+had uncommitted changes) with the arm, seed and overrides in ``run_info.json``; ``finish`` writes the last checkpoint's
+actor to ``hf_actor/`` as a float32 Hugging Face model (the run must save it: :data:`SAVE_HF_MODEL`), deletes the
+checkpoints (a study keeps only what it reports) and writes ``summary.json``; ``collect`` writes one CSV row per
+finished run and one per (run, step).
 
 Definitions (from verl's and our logged metrics; accuracies in percent):
 
@@ -51,6 +52,11 @@ RUN_INFO = "run_info.json"
 SUMMARY = "summary.json"
 FINISHED = "finished"
 HF_ACTOR = "hf_actor"
+# verl's checkpoint manager writes the actor's full state dict as a Hugging Face model, in the dtype the parameters
+# are kept in (float32), to global_step_<N>/actor/huggingface/ only when hf_model is among the contents it saves.
+# verl's model merger would round the weights to bfloat16 (model_merger/fsdp_model_merger.py:187), so an evaluation
+# of the merged model would not reproduce the run's own validation.
+SAVE_HF_MODEL = "actor_rollout_ref.actor.checkpoint.save_contents=[model,optimizer,extra,hf_model]"
 STUDY_CSV = "cpu_study.csv"
 CURVES_CSV = "cpu_study_curves.csv"
 RUNS_DIR = "cpu_study_runs"
@@ -235,11 +241,26 @@ def last_actor_checkpoint(run_dir: Path) -> Path:
     return steps[-1]
 
 
+def export_actor(checkpoint: Path, target: Path) -> None:
+    """Write the actor of ``checkpoint`` (``global_step_<N>/actor``, saved with :data:`SAVE_HF_MODEL`) to ``target``
+    as a float32 Hugging Face model with its tokenizer and generation config: the weights the run validated with.
+
+    Raises:
+        FileNotFoundError: the checkpoint has no Hugging Face weights, naming the override the run needs.
+    """
+    import torch  # the study's bookkeeping commands (start, collect, publish) do not need torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    saved = checkpoint / "huggingface"
+    if not any(saved.glob("*.safetensors")):
+        raise FileNotFoundError(f"{saved}: no model weights; run the training with {SAVE_HF_MODEL}")
+    AutoModelForCausalLM.from_pretrained(saved, dtype=torch.float32).save_pretrained(target)
+    AutoTokenizer.from_pretrained(saved).save_pretrained(target)
+
+
 def finish(run_dir: Path) -> dict[str, Any]:
-    """Merge the last actor checkpoint into ``hf_actor/``, delete the checkpoints, write ``summary.json``."""
-    checkpoint = last_actor_checkpoint(run_dir)
-    subprocess.run([sys.executable, "-m", "verl.model_merger", "merge", "--backend", "fsdp",
-                    "--local_dir", str(checkpoint), "--target_dir", str(run_dir / HF_ACTOR)], check=True)
+    """Export the last actor checkpoint to ``hf_actor/``, delete the checkpoints, write ``summary.json``."""
+    export_actor(last_actor_checkpoint(run_dir), run_dir / HF_ACTOR)
     shutil.rmtree(run_dir / "checkpoints")
     info = json.loads((run_dir / RUN_INFO).read_text())
     info["wall_s"] = time.time() - info["started_at"]
