@@ -140,8 +140,8 @@ def markdown(rows: Sequence[Row]) -> str:
         lines.append(f"| {arm} | " + " | ".join(cells) + " |")
     lines += _ratio_lines(rows)
     lines += _diagnostic_lines(rows, arms)
-    lines += ["", "Every run. Final actor: the Hugging Face model verl's model merger wrote from the run's last "
-              "checkpoint, on the machine that ran it (not committed); `python -m eval run --model PATH` reads it.", "",
+    lines += ["", "Every run. Final actor: the run's last actor as a Hugging Face model, on the machine that ran it "
+              "(not committed); `python -m eval run --model PATH` reads it.", "",
               "| arm | seed | steps | greedy before -> after | sampled before -> after | step time (s) "
               "| peak PSS (GiB) | commit | final actor |", "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
