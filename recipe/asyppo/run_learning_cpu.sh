@@ -7,10 +7,11 @@
 # Every (arm, seed) run lives in WORK_DIR/<arm>/seed<k>/: run_info.json (arm, seed, commit, settings), metrics.jsonl
 # (verl's file logger), peak_memory.json (python -m recipe.asyppo.tools.proc_monitor), val_generations/, run.log,
 # hf_actor/ (the final actor as a float32 Hugging Face model, saved by verl's checkpoint manager with the last
-# checkpoint: `python -m eval run --model` reads it) and summary.json. A run whose directory holds 'finished' is skipped; an unfinished one starts over, so the
-# study can be stopped and resumed at any time. After each run, WORK_DIR/cpu_study.csv (one row per finished run),
-# cpu_study_curves.csv (per step), learning.md and learning.png (mean +- standard error per arm) are rewritten by
-# python -m recipe.asyppo.tools.study and python -m recipe.asyppo.tools.learning_report.
+# checkpoint: `python -m eval run --model` reads it) and summary.json. A run whose directory holds 'finished' is
+# skipped; an unfinished one starts over, so the study can be stopped and resumed at any time. After each run,
+# WORK_DIR/cpu_study.csv (one row per finished run), cpu_study_curves.csv (per step), learning.md and learning.png
+# (mean +- standard error per arm) are rewritten by python -m recipe.asyppo.tools.study and
+# python -m recipe.asyppo.tools.learning_report.
 #
 # Arms (ARMS): asyppo (2 four-layer mini-critics, defaults), ppo (one critic = the actor's 30 layers, the same value
 # loss), grpo (no critic), asyppo_nomask (asyppo.adv_mask=false), asyppo_warmup and ppo_warmup (WARMUP_STEPS

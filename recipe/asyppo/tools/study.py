@@ -298,7 +298,9 @@ def collect(work_dir: Path, out_dir: Path | None = None) -> tuple[Path, Path]:
     finished) is computed from the run's records; the fields it holds are kept as the run wrote them."""
     summaries, curve_rows = [], []
     for run_dir in finished_runs(work_dir):
-        summary = {**summarize_run(run_dir), **json.loads((run_dir / SUMMARY).read_text())}
+        summary = json.loads((run_dir / SUMMARY).read_text())
+        if not summary.keys() >= set(SUMMARY_FIELDS):
+            summary = {**summarize_run(run_dir), **summary}
         summaries.append(summary)
         curve_rows += [{"arm": summary["arm"], "seed": summary["seed"], **c} for c in curves(read_metrics(run_dir))]
     out_dir = out_dir or work_dir
